@@ -1,0 +1,1 @@
+"""Assessment of run results: waterlogging points, underground spaces, pumps, hazard."""

@@ -1,0 +1,204 @@
+"""Configuration: frozen pydantic models of the TOML files, with every default's source.
+
+A study config (``configs/demo.toml``) names the input files and the loaders' settings.
+Relative paths are resolved against the config file's folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError, InputFileError
+
+__all__ = [
+    "EntranceDefault",
+    "LandcoverClass",
+    "AssetDefaults",
+    "DEMConfig",
+    "NetworkConfig",
+    "AssetsConfig",
+    "StudyConfig",
+    "load_config",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EntranceDefault(_Frozen):
+    """Sill height and opening width assumed where an entrance does not give them."""
+
+    sill_height: float = Field(ge=0, description="m above the outside ground")
+    width: float = Field(gt=0, description="m")
+    source: str = ""
+
+
+class LandcoverClass(_Frozen):
+    """Surface roughness and imperviousness of a land-cover class."""
+
+    roughness: float = Field(gt=0, le=1, description="Manning n, s/m^(1/3)")
+    imperviousness: float = Field(ge=0, le=1, description="fraction 0-1")
+    source: str = ""
+
+
+def _entrance_defaults() -> dict[str, EntranceDefault]:
+    verify = " [verify] (DOMAIN.md §5); project default, override per city"
+    return {
+        "metro_station": EntranceDefault(
+            sill_height=0.45, width=4.0,
+            source="GB 50157 entrance platforms 0.30-0.45 m above ground (upper value)" + verify),
+        "car_park": EntranceDefault(
+            sill_height=0.15, width=6.0,
+            source="reverse-slope ramp hump 0.15-0.30 m (lower, conservative value)" + verify),
+        "basement": EntranceDefault(
+            sill_height=0.15, width=1.5,
+            source="one step; door width 1.5 m" + verify),
+        "underpass": EntranceDefault(
+            sill_height=0.0, width=7.0,
+            source="underpasses have no sill; two 3.5 m lanes" + verify),
+        "tunnel": EntranceDefault(
+            sill_height=0.0, width=7.0,
+            source="tunnels have no sill; two 3.5 m lanes" + verify),
+    }
+
+
+def _landcover_defaults() -> dict[str, LandcoverClass]:
+    ea = "Manning n 0.02 roads / 0.05 elsewhere: UK EA urban benchmark (DOMAIN.md §2)"
+    psi = "imperviousness from GB 50014 runoff coefficients [verify] (DOMAIN.md §2)"
+    return {
+        "road": LandcoverClass(roughness=0.02, imperviousness=0.95, source=f"{ea}; {psi}"),
+        "building": LandcoverClass(roughness=0.02, imperviousness=0.95, source=f"{ea}; {psi}"),
+        "paved": LandcoverClass(roughness=0.02, imperviousness=0.90, source=f"{ea}; {psi}"),
+        "green": LandcoverClass(roughness=0.05, imperviousness=0.15, source=f"{ea}; {psi}"),
+        "bare": LandcoverClass(roughness=0.05, imperviousness=0.30, source=f"{ea}; {psi}"),
+        "water": LandcoverClass(roughness=0.03, imperviousness=1.0,
+                                source="open channel n 0.03 (project default); rain on water "
+                                       "runs off entirely"),
+    }
+
+
+class AssetDefaults(_Frozen):
+    """Values assumed for underground entrances and land cover where the data is silent."""
+
+    entrance: dict[str, EntranceDefault] = Field(default_factory=_entrance_defaults)
+    entrance_tolerance: float = Field(
+        5.0, gt=0,
+        description="m: how far an entrance point may lie from its space's outline "
+                    "(entrances are drawn on or just outside the footprint); project default")
+    landcover: dict[str, LandcoverClass] = Field(default_factory=_landcover_defaults)
+    landcover_aliases: dict[str, str] = Field(
+        default_factory=lambda: {"道路": "road", "建筑": "building", "建筑物": "building",
+                                 "硬化地面": "paved", "绿地": "green", "草地": "green",
+                                 "裸地": "bare", "水体": "water", "河流": "water"})
+
+
+class DEMConfig(_Frozen):
+    """``[dem]``: the ground elevation raster."""
+
+    path: Path
+    crs: str | None = Field(None, description="CRS of a file that carries none, e.g. 'EPSG:27700'")
+    target_crs: str | None = Field(None, description="reproject to this projected CRS")
+    cell_size: float | None = Field(None, gt=0, description="m: resample to this coarser cell")
+    aoi: Path | None = Field(None, description="area-of-interest polygon file to clip to")
+
+
+class NetworkConfig(_Frozen):
+    """``[network]``: the drainage network."""
+
+    path: Path
+    layers: dict[str, str] = Field(default_factory=dict,
+                                   description="canonical layer → file or GeoPackage layer")
+    columns: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="layer → {canonical column: source column}")
+    crs: str | None = None
+    snap_tolerance: float = Field(1.0, gt=0, description="m; see io.network")
+
+
+class AssetsConfig(_Frozen):
+    """``[assets]``: underground spaces, entrances, facilities, observed points, buildings,
+    land cover."""
+
+    path: Path
+    layers: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = Field(default_factory=dict)
+    crs: str | None = None
+    defaults: AssetDefaults = Field(default_factory=AssetDefaults)
+
+
+class StudyConfig(_Frozen):
+    """A study: what city data to load and how."""
+
+    name: str = "study"
+    crs: str | None = Field(None, description="projected CRS for the whole study "
+                                              "(default: the DEM's)")
+    dem: DEMConfig
+    network: NetworkConfig
+    assets: AssetsConfig | None = None
+    source: Path | None = Field(None, description="the config file this was read from")
+
+    @field_validator("crs")
+    @classmethod
+    def _crs_ok(cls, v: str | None) -> str | None:
+        if v is not None:
+            from pyproj import CRS
+            try:
+                crs = CRS.from_user_input(v)
+            except Exception as exc:
+                raise ValueError(f"unknown CRS {v!r}") from exc
+            if not crs.is_projected:
+                raise ValueError(f"{v} is geographic; give a projected CRS in metres")
+        return v
+
+
+def _resolve(data: dict[str, Any], base: Path) -> None:
+    """Make relative paths in the raw TOML relative to the config's folder."""
+    for section in ("dem", "network", "assets"):
+        sec = data.get(section)
+        if not isinstance(sec, dict):
+            continue
+        for key in ("path", "aoi"):
+            if isinstance(sec.get(key), str):
+                sec[key] = str((base / sec[key]).resolve())
+        layers = sec.get("layers")
+        if isinstance(layers, dict):
+            for k, v in layers.items():
+                if isinstance(v, str) and (base / v).exists():  # a file, not a layer name
+                    layers[k] = str((base / v).resolve())
+
+
+def load_config(path: str | PathLike[str]) -> StudyConfig:
+    """Read a study config TOML file.
+
+    Parameters
+    ----------
+    path
+        The TOML file. Its ``[study]`` table holds name and crs; ``[dem]``,
+        ``[network]`` and ``[assets]`` the inputs.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputFileError("config file not found.", path=path) from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc}).", path=path) from exc
+    data = dict(raw.pop("study", {}))
+    data.update(raw)
+    _resolve(data, path.parent)
+    data["source"] = str(path.resolve())
+    try:
+        return StudyConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{err['msg']}.", path=path, field=loc,
+                          hint=f"{len(exc.errors())} problem(s) in all; see the README's config "
+                               "section.") from exc

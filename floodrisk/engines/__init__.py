@@ -1,0 +1,1 @@
+"""Simulation engines: screening, SWMM, 2D surface and coupled."""

@@ -1,0 +1,1 @@
+"""Reports: maps, web map and documents made from assessments."""
