@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 
-__all__ = ["DrainageNetwork", "section_full", "full_flow_capacity", "conduit_slopes"]
+__all__ = ["DrainageNetwork", "section_full", "full_flow_capacity", "conduit_slopes",
+           "conduit_hydraulics"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,3 +114,22 @@ def conduit_slopes(net: DrainageNetwork) -> np.ndarray:
     up = inv.reindex(c["from_node"]).to_numpy() + c["in_offset"].to_numpy()
     down = inv.reindex(c["to_node"]).to_numpy() + c["out_offset"].to_numpy()
     return (up - down) / c["length"].to_numpy()
+
+
+def conduit_hydraulics(net: DrainageNetwork) -> pd.DataFrame:
+    """Slope, full-bore capacity and full velocity of every conduit.
+
+    Returns
+    -------
+    DataFrame
+        ``link_id``, ``slope`` (m/m), ``full_capacity`` (m³/s, NaN where the slope is not
+        positive) and ``full_velocity`` (m/s).
+    """
+    c = net.conduits
+    slope = conduit_slopes(net)
+    args = (c["shape"].to_numpy(), c["diameter"].to_numpy(), c["height"].to_numpy(),
+            c["width"].to_numpy())
+    q = full_flow_capacity(*args, c["roughness"].to_numpy(), slope)
+    area, _ = section_full(*args)
+    return pd.DataFrame({"link_id": c["link_id"].to_numpy(), "slope": slope, "full_capacity": q,
+                         "full_velocity": q / area})
