@@ -97,6 +97,13 @@ class AssetDefaults(_Frozen):
                                  "硬化地面": "paved", "绿地": "green", "草地": "green",
                                  "裸地": "bare", "水体": "water", "河流": "water"})
 
+    @field_validator("entrance", "landcover", "landcover_aliases", mode="after")
+    @classmethod
+    def _over_defaults(cls, v: dict, info: Any) -> dict:
+        """A city's table overrides the project defaults key by key; kinds and classes it
+        does not name keep theirs (else a car park entrance would find no default)."""
+        return {**cls.model_fields[info.field_name].default_factory(), **v}
+
 
 class DEMConfig(_Frozen):
     """``[dem]``: the ground elevation raster."""
@@ -167,8 +174,12 @@ def _resolve(data: dict[str, Any], base: Path) -> None:
                 sec[key] = str((base / sec[key]).resolve())
         layers = sec.get("layers")
         if isinstance(layers, dict):
+            from .io.vector import VECTOR_SUFFIXES  # here: io imports this module
             for k, v in layers.items():
-                if isinstance(v, str) and (base / v).exists():  # a file, not a layer name
+                # a file (even a missing one, to be reported where it was looked for), not
+                # a layer name inside the GeoPackage
+                if isinstance(v, str) and ((base / v).exists()
+                                           or Path(v).suffix.lower() in VECTOR_SUFFIXES):
                     layers[k] = str((base / v).resolve())
 
 

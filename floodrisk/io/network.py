@@ -134,6 +134,8 @@ def _check_nodes(nodes: gpd.GeoDataFrame, src: LayerSource, dem: Grid | None,
 def _check_conduits(cond: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, src: LayerSource,
                     tol: float, notes: list[str]) -> gpd.GeoDataFrame:
     where = dict(path=src.path, layer=src.layer)
+    if not len(cond):  # an empty layer: nothing to check (the arrays below need a row)
+        return cond
     ids = cond["link_id"].to_numpy()
     node_xy = np.column_stack([nodes.geometry.x, nodes.geometry.y])
     node_ids = nodes["node_id"].to_numpy()

@@ -169,7 +169,7 @@ def _clip(grid: Grid, aoi: shapely.Geometry, path: Path) -> Grid:
     r0 = max(0, int(math.floor((t.f - ymax) / grid.dy)))
     r1 = min(grid.shape[0], int(math.ceil((t.f - ymin) / grid.dy)))
     values = np.array(grid.values[r0:r1, c0:c1])
-    transform = t * Affine.translation(c0, r0)
+    transform = Affine(t.a, 0.0, t.c + c0 * t.a, 0.0, t.e, t.f + r0 * t.e)
     inside = rasterio.features.geometry_mask([aoi], out_shape=values.shape, transform=transform,
                                             invert=True)
     values[~inside] = np.nan

@@ -76,6 +76,8 @@ def read_study(config: StudyConfig | str | PathLike[str]) -> Study:
         assets = Assets(*(gpd.GeoDataFrame(geometry=[], crs=dem.crs) for _ in range(6)),
                         crs=dem.crs)
     inputs = _files("dem", d.path, {}) + _files("network", n.path, n.layers)
+    if d.aoi is not None:  # it decides which cells are in the study: record it too
+        inputs += _files("aoi", d.aoi, {})
     if cfg.assets is not None:
         inputs += _files("assets", cfg.assets.path, cfg.assets.layers)
     unique = list({(f.role, f.path): f for f in inputs}.values())

@@ -402,18 +402,28 @@ def to_crs(frames: Mapping[str, tuple[gpd.GeoDataFrame, LayerSource]], target: C
     if missing and assume is None:
         has = [k for k, c in crss.items() if c is not None]
         src = frames[missing[0]][1]
-        why = (f"it has no CRS while {', '.join(has)} do" if has or target is not None
-               else "it has no CRS")
+        if has:
+            why = f"it has no CRS while {', '.join(has)} do"
+        elif target is not None:
+            why = f"it has no CRS while the study's is {CRS.from_user_input(target).to_string()}"
+        else:
+            why = "it has no CRS"
         raise CRSError(f"{why}; floodrisk cannot tell where it lies.", path=src.path,
                        layer=src.layer or missing[0],
                        hint="Add a .prj / set the layer's CRS, or pass crs='EPSG:…' to say what "
                             "CRS files without one use.")
+    origin = None  # the layer whose CRS becomes the study's, when no target is given
     if target is None:
-        first = next((c for c in crss.values() if c is not None), assume)
+        origin = next((k for k, c in crss.items() if c is not None), None)
+        first = crss[origin] if origin is not None else assume
         target = CRS.from_user_input(first) if first is not None else None
     if target is not None and not CRS.from_user_input(target).is_projected:
+        where = {}
+        if origin is not None:
+            src = frames[origin][1]
+            where = dict(path=src.path, layer=src.layer or origin)
         raise CRSError(f"the study CRS {CRS.from_user_input(target).name} is geographic.",
-                       hint="Give a projected CRS (metres), e.g. target_crs='EPSG:4547'.")
+                       **where, hint="Give a projected CRS (metres), e.g. target_crs='EPSG:4547'.")
     for k, (df, src) in frames.items():
         if k not in with_geom:
             out[k] = df

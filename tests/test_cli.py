@@ -1,0 +1,86 @@
+"""The command line through its real entry point (the installed ``floodrisk`` script)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import floodrisk
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = shutil.which("floodrisk", path=str(Path(sys.executable).parent)) or "floodrisk"
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([EXE, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_version():
+    r = cli("--version")
+    assert r.returncode == 0
+    assert r.stdout.strip() == f"floodrisk {floodrisk.__version__}"
+
+
+@pytest.mark.parametrize("command", ["demo", "run", "synthetic", "schema"])
+def test_every_command_has_help(command):
+    r = cli(command, "--help")
+    assert r.returncode == 0
+    assert "Usage" in r.stdout
+
+
+def test_floodrisk_error_is_one_message_and_exit_2(tmp_path):
+    missing = tmp_path / "nope.toml"
+    r = cli("run", str(missing), "--out", str(tmp_path / "runs"))
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert "error:" in r.stderr and "nope.toml" in r.stderr and "not found" in r.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_bad_config_value_names_the_field(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[dem]\npath = "dem.tif"\ncell_size = -5\n[network]\npath = "n.gpkg"\n')
+    r = cli("run", str(cfg))
+    assert r.returncode == 2
+    assert "dem.cell_size" in r.stderr and "c.toml" in r.stderr
+
+
+def test_unexpected_exception_keeps_its_traceback(monkeypatch):
+    from typer.testing import CliRunner
+
+    from floodrisk import cli as cli_module, pipeline
+
+    def boom(*a, **k):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pipeline, "run_study", boom)
+    result = CliRunner().invoke(cli_module.app, ["run", "x.toml"])
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_schema_prints_the_readme_tables():
+    r = cli("schema")
+    assert r.returncode == 0
+    assert "| `node_id` |" in r.stdout and "管径" in r.stdout
+
+
+def test_demo_writes_a_complete_run_folder(tmp_path):
+    r = cli("demo", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    runs = [p for p in tmp_path.iterdir()]
+    assert len(runs) == 1 and runs[0].name.startswith("run-")
+    run = runs[0]
+    names = {p.name for p in run.iterdir()}
+    assert {"manifest.json", "elevation.tif", "study.gpkg", "inputs_map.png",
+            "summary.json"} <= names
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert {i["role"] for i in manifest["inputs"]} == {"dem", "network", "assets"}
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert {"load", "analyse", "write", "total"} <= set(manifest["timings_s"])
+    assert str(run) in r.stdout.replace("\n", "")
+    # Nothing half-written is left beside it.
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
