@@ -409,6 +409,8 @@ BUILDINGS = Layer(
 LANDCOVER = Layer(
     "landcover", "Polygon",
     (
+        Column("landcover_id", "str", derived="row number", aliases=("地块编号", *_ID),
+               description="Id of the polygon (several polygons may share a class)."),
         Column("class", "str", required=True, aliases=("landcover", "lc_class", "用地类型", "类别"),
                description="Land cover class; known classes take their roughness and "
                            "imperviousness from the landcover table of the study config."),

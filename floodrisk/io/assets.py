@@ -230,7 +230,7 @@ def _landcover(lc: gpd.GeoDataFrame, defaults: AssetDefaults, src: LayerSource,
             bad = empty & cls.isin(unknown).to_numpy()
             raise SchemaError(f"class {describe_ids(unknown)} has no default {col}.",
                               path=src.path, layer=src.layer, field=col,
-                              feature=list(lc["class"][bad].index + 1),
+                              feature=list(lc["landcover_id"][bad]),
                               hint=f"Give {col} in the layer, or add the class to "
                                    f"[assets.defaults.landcover] (known: "
                                    f"{', '.join(defaults.landcover)}).")

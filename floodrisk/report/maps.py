@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from ..grid import Grid
+from .fonts import cjk_family, has_cjk
 from ..study import Study
 
 __all__ = ["hillshade_rgb", "plot_inputs"]
@@ -72,6 +73,16 @@ def _north_arrow(ax) -> None:
     ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction",
                 ha="center", va="center", fontsize=11, fontweight="bold",
                 arrowprops=dict(facecolor="black", width=4, headwidth=11, headlength=10))
+
+
+def _label(name: object, fallback: object) -> tuple[str, dict[str, str]]:
+    """Text and font options for a map label: the id where no installed font can draw
+    the (Chinese) name."""
+    text = str(name)
+    if not has_cjk(text):
+        return text, {}
+    family = cjk_family()
+    return (text, {"fontfamily": family}) if family else (str(fallback), {})
 
 
 def plot_inputs(study: Study, path: str | PathLike[str], *, title: str | None = None,
@@ -136,8 +147,9 @@ def plot_inputs(study: Study, path: str | PathLike[str], *, title: str | None = 
         handles.append(Line2D([], [], ls="", marker="P", color="#e31a1c", markeredgecolor="black",
                               markersize=9, label=f"Pump stations ({len(net.stations)})"))
         for _, s in net.stations.iterrows():
-            ax.annotate(str(s["name"]), (s.geometry.x, s.geometry.y), xytext=(5, 5),
-                        textcoords="offset points", fontsize=7, zorder=6)
+            text, font = _label(s["name"], s["station_id"])
+            ax.annotate(text, (s.geometry.x, s.geometry.y), xytext=(5, 5),
+                        textcoords="offset points", fontsize=7, zorder=6, **font)
     if len(a.entrances):
         a.entrances.plot(ax=ax, marker="^", color="#fdb863", edgecolor="black", markersize=25,
                          zorder=5)
@@ -163,8 +175,9 @@ def plot_inputs(study: Study, path: str | PathLike[str], *, title: str | None = 
     z = t.values[np.isfinite(t.values)]
     sm = ScalarMappable(cmap="gist_earth",
                         norm=Normalize(float(z.min()), float(z.max()) + 0.25 * float(np.ptp(z) or 1)))
-    fig.colorbar(sm, ax=ax, shrink=0.6, label="Ground elevation (m)", pad=0.01)
-    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+    fig.colorbar(sm, ax=ax, location="bottom", shrink=0.4, aspect=40, pad=0.01,
+                 label="Ground elevation (m)")
+    fig.legend(handles=handles, loc="outside right upper", fontsize=7, framealpha=0.9)
     _scale_bar(ax, t.bounds)
     _north_arrow(ax)
     ax.set_title(title or f"{study.name}: study inputs", fontsize=13, loc="left")
