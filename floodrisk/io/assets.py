@@ -9,17 +9,16 @@ from os import PathLike
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import rasterio.features
 from pyproj import CRS
 
 from ..config import AssetDefaults
 from ..errors import AssetError, SchemaError, describe_ids
 from ..grid import Grid
-from ..schema import ASSET_LAYERS, Layer
+from ..schema import ASSET_LAYERS
 from ..study import Assets
 from .levels import fill_from_ground, ground_at
-from .vector import LayerSource, find_layers, normalize, read_layer, to_crs
+from .vector import LayerSource, empty_layer, read_group
 
 __all__ = ["read_assets"]
 
@@ -63,23 +62,14 @@ def read_assets(
     Assets
     """
     defaults = defaults or AssetDefaults()
-    found = find_layers(source, ASSET_LAYERS, layers)
-    notes: list[str] = []
-    frames: dict[str, tuple[gpd.GeoDataFrame, LayerSource]] = {}
-    for lyr in ASSET_LAYERS:
-        if lyr.name in found:
-            src = found[lyr.name]
-            gdf, n = normalize(read_layer(src), lyr, src, (columns or {}).get(lyr.name))
-            frames[lyr.name] = (gdf, src)
-            notes += n
-    if "entrances" in frames and "underground" not in frames:
+    group = read_group(source, ASSET_LAYERS, layers=layers, columns=columns, crs=crs,
+                       target_crs=target_crs if target_crs is not None else
+                       (dem.crs if dem is not None else None))
+    data, src_of, study_crs, notes = group.data, group.sources, group.crs, group.notes
+    if "entrances" in data and "underground" not in data:
         raise AssetError("entrances are given but no underground spaces.", path=source,
                          layer="entrances", hint="Add the 'underground' layer.")
-    target = target_crs if target_crs is not None else (dem.crs if dem is not None else None)
-    target = CRS.from_user_input(target) if target is not None else None
-    data, study_crs = to_crs(frames, target, CRS.from_user_input(crs) if crs else None)
-    src_of = {k: v[1] for k, v in frames.items()}
-    out = {lyr.name: data.get(lyr.name, _empty(lyr, study_crs)) for lyr in ASSET_LAYERS}
+    out = {lyr.name: data.get(lyr.name, empty_layer(lyr, study_crs)) for lyr in ASSET_LAYERS}
 
     if "underground" in data:
         out["underground"] = _spaces(out["underground"], dem, src_of["underground"], notes)
@@ -94,12 +84,6 @@ def read_assets(
     for line in notes:
         log.info(line)
     return Assets(**out, crs=study_crs, notes=tuple(notes))
-
-
-def _empty(lyr: Layer, crs: CRS | None) -> gpd.GeoDataFrame:
-    cols = {c.name: pd.Series(dtype=np.float64 if c.kind == "float" else object)
-            for c in lyr.columns}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
 def _lowest_ground(dem: Grid, polygon) -> float:

@@ -76,7 +76,7 @@ def fill_from_ground(points: gpd.GeoDataFrame, field: str, dem: Grid | None, src
             raise SchemaError(f"neither {field} nor {height} is given.", path=src.path,
                               layer=src.layer, field=field,
                               feature=points.iloc[:, 0][lacking].tolist(),
-                              hint=f"Give the elevation (m) or the height above ground (m).")
+                              hint="Give the elevation (m) or the height above ground (m).")
     ground = ground_at(points, missing, dem, src, field, field)
     extra = points.loc[missing, height].to_numpy() if height else 0.0
     points = points.copy()

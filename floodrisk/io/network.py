@@ -8,7 +8,6 @@ from os import PathLike
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
@@ -16,9 +15,9 @@ from scipy.spatial import cKDTree
 from ..errors import NetworkError, SchemaError, describe_ids
 from ..grid import Grid
 from ..network import DrainageNetwork
-from ..schema import CONDUITS, NETWORK_LAYERS, NODES, PUMPS, STATIONS, SUBCATCHMENTS
+from ..schema import CONDUITS, NETWORK_LAYERS, NODES, PUMPS, STATIONS
 from .levels import fill_from_ground
-from .vector import LayerSource, find_layers, normalize, read_layer, to_crs
+from .vector import LayerSource, empty_layer, read_group
 
 __all__ = ["read_network", "DEFAULT_SNAP_TOLERANCE"]
 
@@ -65,30 +64,20 @@ def read_network(
     -------
     DrainageNetwork
     """
-    found = find_layers(source, NETWORK_LAYERS, layers)
+    group = read_group(source, NETWORK_LAYERS, layers=layers, columns=columns, crs=crs,
+                       target_crs=target_crs if target_crs is not None else
+                       (dem.crs if dem is not None else None))
+    data, src_of, study_crs, notes = group.data, group.sources, group.crs, group.notes
     for required in (NODES, CONDUITS):
-        if required.name not in found:
+        if required.name not in data:
             raise SchemaError(
                 f"no '{required.name}' layer found.", path=source, layer=required.name,
                 hint="Name it " + " or ".join(repr(n) for n in (required.name, *required.aliases))
                      + ", or map it with layers={'" + required.name + "': …}.")
-    notes: list[str] = []
-    frames: dict[str, tuple[gpd.GeoDataFrame, LayerSource]] = {}
-    for lyr in NETWORK_LAYERS:
-        if lyr.name in found:
-            src = found[lyr.name]
-            gdf, n = normalize(read_layer(src), lyr, src, (columns or {}).get(lyr.name))
-            frames[lyr.name] = (gdf, src)
-            notes += n
-    target = target_crs if target_crs is not None else (dem.crs if dem is not None else None)
-    target = CRS.from_user_input(target) if target is not None else None
-    data, study_crs = to_crs(frames, target, CRS.from_user_input(crs) if crs else None)
-    src_of = {k: v[1] for k, v in frames.items()}
-
     nodes = _check_nodes(data["nodes"], src_of["nodes"], dem, notes)
     conduits = _check_conduits(data["conduits"], nodes, src_of["conduits"], snap_tolerance, notes)
-    stations = data.get("stations", _empty(STATIONS, study_crs))
-    pumps = data.get("pumps", _empty(PUMPS, None))
+    stations = data.get("stations", empty_layer(STATIONS, study_crs))
+    pumps = data.get("pumps", empty_layer(PUMPS, None))
     _check_pumps(pumps, stations, nodes, src_of.get("pumps"), src_of.get("stations"))
     if "stations" in data:
         stations = fill_from_ground(stations, "equipment_elev", dem, src_of["stations"], notes,
@@ -100,12 +89,6 @@ def read_network(
         log.info(line)
     return DrainageNetwork(nodes=nodes, conduits=conduits, pumps=pumps, stations=stations,
                            subcatchments=subs, crs=study_crs, notes=tuple(notes))
-
-
-def _empty(lyr, crs) -> gpd.GeoDataFrame:
-    cols = {c.name: pd.Series(dtype=np.float64 if c.kind == "float" else object)
-            for c in lyr.columns}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
 def _check_nodes(nodes: gpd.GeoDataFrame, src: LayerSource, dem: Grid | None,

@@ -25,8 +25,8 @@ from pyproj import CRS
 from ..errors import AssetError, CRSError, InputFileError, NetworkError, SchemaError
 from ..schema import NETWORK_LAYERS, Column, Layer
 
-__all__ = ["LayerSource", "find_layers", "read_layer", "normalize", "to_crs", "write_layers",
-           "load_layer"]
+__all__ = ["LayerSource", "LayerGroup", "find_layers", "read_layer", "read_group", "normalize",
+           "empty_layer", "to_crs", "write_layers", "load_layer"]
 
 log = logging.getLogger(__name__)
 
@@ -435,6 +435,73 @@ def to_crs(frames: Mapping[str, tuple[gpd.GeoDataFrame, LayerSource]], target: C
             df = df.to_crs(target)
         out[k] = df
     return out, target
+
+
+@dataclass(frozen=True)
+class LayerGroup:
+    """Layers read together (a network's or the assets'), normalised and in one CRS.
+
+    Parameters
+    ----------
+    data
+        Canonical layer name → layer, for the layers found.
+    sources
+        Canonical layer name → where it was read from.
+    crs
+        Their common CRS.
+    notes
+        What normalising filled in or converted.
+    """
+
+    data: dict[str, gpd.GeoDataFrame]
+    sources: dict[str, LayerSource]
+    crs: CRS | None
+    notes: list[str]
+
+
+def read_group(
+    source: str | PathLike[str],
+    wanted: tuple[Layer, ...],
+    *,
+    layers: Mapping[str, str | PathLike[str]] | None = None,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+    crs: str | CRS | None = None,
+    target_crs: str | CRS | None = None,
+) -> LayerGroup:
+    """Find, read and normalise the layers of ``wanted`` and bring them to one CRS.
+
+    Parameters
+    ----------
+    source, layers
+        As for :func:`find_layers`.
+    wanted
+        The layers to look for.
+    columns
+        Per layer, ``{canonical or unit-suffixed column: source column}``.
+    crs
+        CRS of layers whose files carry none.
+    target_crs
+        CRS to bring them to (default: the first layer's).
+    """
+    found = find_layers(source, wanted, layers)
+    notes: list[str] = []
+    frames: dict[str, tuple[gpd.GeoDataFrame, LayerSource]] = {}
+    for lyr in wanted:
+        if lyr.name in found:
+            src = found[lyr.name]
+            gdf, n = normalize(read_layer(src), lyr, src, (columns or {}).get(lyr.name))
+            frames[lyr.name] = (gdf, src)
+            notes += n
+    target = CRS.from_user_input(target_crs) if target_crs is not None else None
+    data, common = to_crs(frames, target, CRS.from_user_input(crs) if crs else None)
+    return LayerGroup(data, {k: v[1] for k, v in frames.items()}, common, notes)
+
+
+def empty_layer(lyr: Layer, crs: CRS | None) -> gpd.GeoDataFrame:
+    """A layer with the schema's columns and no rows."""
+    cols = {c.name: pd.Series(dtype=np.float64 if c.kind == "float" else object)
+            for c in lyr.columns}
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
 def load_layer(
