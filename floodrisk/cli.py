@@ -60,9 +60,10 @@ def main_options(
 ) -> None:
     """Urban waterlogging (内涝) risk assessment from a city's own data."""
     _STATE["quiet"] = quiet
-    level = logging.WARNING if quiet else (logging.INFO if verbose else logging.WARNING)
-    logging.basicConfig(level=level, format="%(message)s", force=True,
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", force=True,
                         handlers=[RichHandler(console=err, show_time=False, show_path=False)])
+    logging.getLogger("floodrisk").setLevel(logging.INFO if verbose and not quiet
+                                            else logging.WARNING)
 
 
 def _run_with_progress(config: Path, out_dir: Path, name: str | None) -> Any:
@@ -86,7 +87,7 @@ def _print_outcome(outcome: Any) -> None:
     t, n, a = s["terrain"], s["network"], s["assets"]
     table = Table(title="Study inventory", show_header=False, title_justify="left")
     table.add_column("item")
-    table.add_column("value", justify="right")
+    table.add_column("value")
     table.add_row("DEM", f"{t['rows']}×{t['cols']} cells of {t['cell_size_m']:g} m, "
                          f"{t['area_km2']:.2f} km², {t['elevation_min_m']:.1f}-"
                          f"{t['elevation_max_m']:.1f} m ({t['crs']})")
@@ -101,7 +102,7 @@ def _print_outcome(outcome: Any) -> None:
     table.add_row("Entrances", str(a["entrances"]))
     table.add_row("Facilities", ", ".join(f"{v} {k}" for k, v in a["facilities"].items()) or "none")
     table.add_row("Buildings", str(a["buildings"]))
-    table.add_row("Filled in by the loaders", f"{s['notes']} notes (see manifest.json)")
+    table.add_row("Filled in by the loaders", f"{s['notes']} notes (manifest.json; --verbose prints them)")
     out.print(table)
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
     out.print(f"Timings: {timing}")

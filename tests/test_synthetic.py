@@ -452,3 +452,17 @@ def test_observed_points_mark_weak_spots(city):
     weak = city.weak_spots.geometry.to_numpy()
     for g in obs.geometry:
         assert shapely.distance(g, weak).min() < 1.0
+
+
+def test_committed_demo_data_regenerates_byte_for_byte(tmp_path):
+    """data/demo/ is what `make data` (seed 7, 2000 × 1500 m, 5 m) writes, to the byte."""
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    written = write_city(generate_city(seed=7, width=2000.0, height=1500.0, cell_size=5.0),
+                         tmp_path)
+    for path in written.values():
+        assert path.read_bytes() == (demo / path.name).read_bytes(), (
+            f"data/demo/{path.name} differs from a fresh generation: run `make data`")
+    total = sum((demo / p.name).stat().st_size for p in written.values())
+    assert total < 5 * 1024 * 1024
