@@ -76,6 +76,26 @@ class StormFormula:
             raise InputError("return period and duration must be positive.")
         return self.A * (1.0 + self.C * np.log10(p)) / (t + self.b) ** self.n
 
+    def return_period(self, q: float | np.ndarray, duration_min: float | np.ndarray
+                      ) -> np.ndarray:
+        """Return period (years) whose mean intensity over the duration is q.
+
+        The inverse of :meth:`intensity`: ``P = 10^((q·(t + b)^n / A - 1) / C)``
+        (DOMAIN.md §3). Values below 1 year are returned as they are (the formula is
+        fitted for P ≥ 1; classes below 1 a are reported as "< 1 a").
+
+        Parameters
+        ----------
+        q
+            Intensity, L/(s·hm²).
+        duration_min
+            t, minutes (> 0).
+        """
+        q = np.asarray(q, dtype=np.float64)
+        t = np.asarray(duration_min, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return 10.0 ** ((q * (t + self.b) ** self.n / self.A - 1.0) / self.C)
+
     def intensity_mm_h(self, return_period: float | np.ndarray,
                        duration_min: float | np.ndarray) -> np.ndarray:
         """Mean intensity over a duration, mm/h (i = q/167 mm/min)."""

@@ -103,3 +103,13 @@ def test_section_full():
                                 [np.nan, 1.0], [np.nan, 3.0])
     assert area.tolist() == pytest.approx([math.pi / 4, 3.0])
     assert radius.tolist() == pytest.approx([0.25, 3.0 / 8.0])
+
+
+def test_return_period_inverts_the_formula_by_hand():
+    f = StormFormula(A=13290.6, C=0.607, b=39.12, n=0.956)
+    # q(3 a, 10 min) = 414.153 L/(s.hm2) (above) -> P = 3 a
+    assert f.return_period(414.1530512, 10) == pytest.approx(3.0, rel=1e-6)
+    # q = A/(t+b)^n exactly -> lg P = 0 -> P = 1 a
+    assert f.return_period(13290.6 / 49.12**0.956, 10) == pytest.approx(1.0)
+    # Half the 1-year intensity: lg P = (0.5 - 1)/0.607 = -0.8237 -> P = 0.150 a
+    assert f.return_period(0.5 * 13290.6 / 49.12**0.956, 10) == pytest.approx(0.15008, abs=1e-4)

@@ -1,0 +1,15 @@
+"""The ``floodrisk`` command line (typer), one thin module per command as rasterio's ``rio``.
+
+Each module registers its command on :data:`app`; this package imports them in the order
+``--help`` lists them.
+"""
+
+from . import run, synthetic, schema  # noqa: F401  (register the commands)
+from .app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``floodrisk`` command."""
+    app()
