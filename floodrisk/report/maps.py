@@ -12,6 +12,7 @@ from os import PathLike
 from pathlib import Path
 
 import matplotlib
+import geopandas as gpd
 import numpy as np
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LightSource, Normalize
@@ -23,7 +24,7 @@ from ..grid import Grid
 from .fonts import cjk_family, has_cjk
 from ..study import Study
 
-__all__ = ["hillshade_rgb", "plot_inputs"]
+__all__ = ["hillshade_rgb", "plot_inputs", "plot_pipe_capacity", "plot_ponding", "CAPACITY_CLASSES"]
 
 _SPACE_COLOURS = {"metro_station": "#7b3294", "car_park": "#c2a5cf", "basement": "#a6dba0",
                   "underpass": "#e66101", "tunnel": "#b35806"}
@@ -85,6 +86,56 @@ def _label(name: object, fallback: object) -> tuple[str, dict[str, str]]:
     return (text, {"fontfamily": family}) if family else (str(fallback), {})
 
 
+class _Sheet:
+    """An A4 landscape map sheet: hillshaded DEM base, frame, legend, scale bar, north
+    arrow, title and the data line."""
+
+    def __init__(self, terrain: Grid, *, shade_only: bool = False) -> None:
+        self.terrain = terrain
+        self.fig = Figure(figsize=(11.69, 8.27), layout="constrained")
+        self.ax = self.fig.add_subplot()
+        self.handles: list = []
+        xmin, ymin, xmax, ymax = terrain.bounds
+        rgb = hillshade_rgb(terrain)
+        if shade_only:  # a grey base under coloured results
+            grey = rgb[..., :3].mean(axis=2, keepdims=True)
+            rgb = np.concatenate([np.repeat(0.55 + 0.45 * grey, 3, axis=2), rgb[..., 3:]], axis=2)
+        self.ax.imshow(rgb, extent=(xmin, xmax, ymin, ymax), origin="upper",
+                       interpolation="nearest", zorder=0)
+
+    def finish(self, path: Path, title: str, sources: str, dpi: int,
+               colorbar: tuple[ScalarMappable, str] | None = None) -> Path:
+        ax, t = self.ax, self.terrain
+        xmin, ymin, xmax, ymax = t.bounds
+        ax.set_xlim(xmin, xmax)
+        ax.set_ylim(ymin, ymax)
+        ax.set_aspect("equal")
+        ax.ticklabel_format(useOffset=False, style="plain")
+        ax.tick_params(labelsize=7)
+        crs = t.crs.name if t.crs is not None else "unknown CRS"
+        ax.set_xlabel(f"Easting (m), {crs}", fontsize=8)
+        ax.set_ylabel("Northing (m)", fontsize=8)
+        if colorbar is not None:
+            self.fig.colorbar(colorbar[0], ax=ax, location="bottom", shrink=0.4, aspect=40,
+                              pad=0.01, label=colorbar[1])
+        if self.handles:
+            self.fig.legend(handles=self.handles, loc="outside right upper", fontsize=7,
+                            framealpha=0.9)
+        _scale_bar(ax, t.bounds)
+        _north_arrow(ax)
+        ax.set_title(title, fontsize=13, loc="left")
+        self.fig.text(0.01, 0.005, f"Data: {sources}. DEM {t.dx:g} m. Drawn "
+                      f"{dt.date.today():%Y-%m-%d} by floodrisk.", fontsize=7, color="#444444")
+        self.fig.savefig(path, dpi=dpi)
+        return path
+
+
+def _elevation_mappable(terrain: Grid) -> ScalarMappable:
+    z = terrain.values[np.isfinite(terrain.values)]
+    return ScalarMappable(cmap="gist_earth",
+                          norm=Normalize(float(z.min()), float(z.max()) + 0.25 * float(np.ptp(z) or 1)))
+
+
 def plot_inputs(study: Study, path: str | PathLike[str], *, title: str | None = None,
                 dpi: int = 150) -> Path:
     """Draw the study's inputs on a hillshaded DEM (A4 landscape PNG).
@@ -105,14 +156,8 @@ def plot_inputs(study: Study, path: str | PathLike[str], *, title: str | None = 
     Path
         The file written.
     """
-    path = Path(path)
-    t = study.terrain
-    xmin, ymin, xmax, ymax = t.bounds
-    fig = Figure(figsize=(11.69, 8.27), layout="constrained")
-    ax = fig.add_subplot()
-    ax.imshow(hillshade_rgb(t), extent=(xmin, xmax, ymin, ymax), origin="upper",
-              interpolation="nearest", zorder=0)
-    handles: list = []
+    sheet = _Sheet(study.terrain)
+    ax, handles = sheet.ax, sheet.handles
     a = study.assets
     if len(a.buildings):
         a.buildings.plot(ax=ax, facecolor="#d9d9d9", edgecolor="#969696", lw=0.2, zorder=1)
@@ -164,25 +209,99 @@ def plot_inputs(study: Study, path: str | PathLike[str], *, title: str | None = 
         a.observed.plot(ax=ax, marker="x", color="#d7191c", markersize=40, zorder=5)
         handles.append(Line2D([], [], ls="", marker="x", color="#d7191c", markersize=7,
                               label=f"Observed waterlogging ({len(a.observed)})"))
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    ax.set_aspect("equal")
-    ax.ticklabel_format(useOffset=False, style="plain")
-    ax.tick_params(labelsize=7)
-    crs = t.crs.name if t.crs is not None else "unknown CRS"
-    ax.set_xlabel(f"Easting (m), {crs}", fontsize=8)
-    ax.set_ylabel("Northing (m)", fontsize=8)
-    z = t.values[np.isfinite(t.values)]
-    sm = ScalarMappable(cmap="gist_earth",
-                        norm=Normalize(float(z.min()), float(z.max()) + 0.25 * float(np.ptp(z) or 1)))
-    fig.colorbar(sm, ax=ax, location="bottom", shrink=0.4, aspect=40, pad=0.01,
-                 label="Ground elevation (m)")
-    fig.legend(handles=handles, loc="outside right upper", fontsize=7, framealpha=0.9)
-    _scale_bar(ax, t.bounds)
-    _north_arrow(ax)
-    ax.set_title(title or f"{study.name}: study inputs", fontsize=13, loc="left")
     sources = ", ".join(sorted({f.path.name for f in study.inputs})) or "in-memory data"
-    fig.text(0.01, 0.005, f"Data: {sources}. DEM {t.dx:g} m. Drawn {dt.date.today():%Y-%m-%d} "
-             "by floodrisk.", fontsize=7, color="#444444")
-    fig.savefig(path, dpi=dpi)
-    return path
+    return sheet.finish(Path(path), title or f"{study.name}: study inputs", sources, dpi,
+                        colorbar=(_elevation_mappable(study.terrain), "Ground elevation (m)"))
+
+
+#: Colours of the capacity return-period classes (the standard 管网排水能力评估 map:
+#: red for pipes that cannot carry a 1-year storm, through to blue for ≥ 5 years).
+CAPACITY_CLASSES = {"< 1 a": "#d7191c", "1-2 a": "#fdae61", "2-3 a": "#ffffbf",
+                    "3-5 a": "#abd9e9", "≥ 5 a": "#2c7bb6"}
+
+
+def plot_pipe_capacity(terrain: Grid, pipes: gpd.GeoDataFrame, path: str | PathLike[str], *,
+                       title: str, sources: str = "", dpi: int = 150) -> Path:
+    """Pipes coloured by the return period of storm they can carry (A4 landscape).
+
+    Parameters
+    ----------
+    terrain
+        Ground elevation for the base.
+    pipes
+        The ``pipe_capacity`` layer: conduit lines with ``capacity_class`` and
+        ``full_capacity`` / ``design_flow``.
+    path
+        PNG (or PDF) file to write.
+    title
+        Map title.
+    sources
+        The data line at the foot of the sheet.
+    dpi
+        Resolution of a PNG.
+    """
+    sheet = _Sheet(terrain, shade_only=True)
+    size = np.where(pipes["shape"] == "circular", pipes["diameter"], pipes["height"]) \
+        if "shape" in pipes else np.full(len(pipes), 0.5)
+    widths = 0.6 + 1.8 * np.clip(np.nan_to_num(np.asarray(size, dtype=float), nan=0.5), 0, 2.5)
+    for label, colour in CAPACITY_CLASSES.items():
+        sel = (pipes["capacity_class"] == label).to_numpy()
+        if sel.any():
+            pipes[sel].plot(ax=sheet.ax, color=colour, linewidth=widths[sel], zorder=3,
+                            path_effects=None)
+        share = pipes.loc[sel, "length"].sum() / max(pipes["length"].sum(), 1e-9) * 100 \
+            if "length" in pipes else 100 * sel.mean()
+        sheet.handles.append(Line2D([], [], color=colour, lw=3,
+                                    label=f"{label}: {int(sel.sum())} pipes, {share:.0f} % of length"))
+    unknown = pipes["capacity_class"].isna().to_numpy()
+    if unknown.any():
+        pipes[unknown].plot(ax=sheet.ax, color="#7f7f7f", linewidth=widths[unknown], zorder=3)
+        sheet.handles.append(Line2D([], [], color="#7f7f7f", lw=3,
+                                    label=f"not assessed (no fall or no section): {int(unknown.sum())}"))
+    return sheet.finish(Path(path), title, sources, dpi)
+
+
+def plot_ponding(terrain: Grid, depth: Grid, depressions: gpd.GeoDataFrame,
+                 path: str | PathLike[str], *, title: str, sources: str = "",
+                 min_depth: float = 0.01, dpi: int = 150) -> Path:
+    """Ponded depth over a grey hillshade, with depression outlines (A4 landscape).
+
+    Parameters
+    ----------
+    terrain
+        Ground elevation for the base.
+    depth
+        Ponded water depth, m.
+    depressions
+        Depression polygons; those holding water are drawn solid, the others dashed.
+    path
+        PNG (or PDF) file to write.
+    title
+        Map title.
+    sources
+        The data line at the foot of the sheet.
+    min_depth
+        Depths below this (m) are not drawn.
+    dpi
+        Resolution of a PNG.
+    """
+    sheet = _Sheet(terrain, shade_only=True)
+    d = np.array(depth.values, dtype=float)
+    d[~(d >= min_depth)] = np.nan
+    vmax = max(0.5, float(np.nanpercentile(d, 99))) if np.isfinite(d).any() else 0.5
+    cmap = matplotlib.colormaps["Blues"]
+    xmin, ymin, xmax, ymax = depth.bounds
+    sheet.ax.imshow(d, extent=(xmin, xmax, ymin, ymax), origin="upper", cmap=cmap, vmin=0,
+                    vmax=vmax, interpolation="nearest", zorder=2)
+    if len(depressions):
+        wet = depressions["stored_volume"] > 0 if "stored_volume" in depressions else \
+            np.ones(len(depressions), bool)
+        depressions[wet].boundary.plot(ax=sheet.ax, color="#08306b", lw=0.6, zorder=3)
+        depressions[~wet].boundary.plot(ax=sheet.ax, color="#525252", lw=0.4, ls="--", zorder=3)
+        sheet.handles += [
+            Line2D([], [], color="#08306b", lw=1, label=f"Depressions holding water ({int(wet.sum())})"),
+            Line2D([], [], color="#525252", lw=1, ls="--",
+                   label=f"Depressions left dry ({int((~wet).sum())})")]
+    mappable = ScalarMappable(cmap=cmap, norm=Normalize(0, vmax))
+    return sheet.finish(Path(path), title, sources, dpi,
+                        colorbar=(mappable, f"Ponded depth (m), shown from {min_depth:g} m"))
