@@ -9,7 +9,8 @@ from affine import Affine
 from floodrisk.errors import ConfigError, InputError
 from floodrisk.grid import Grid
 from floodrisk.network import full_flow_capacity, section_full
-from floodrisk.rainfall import StormFormula, load_storm_formula
+from floodrisk.io.rainfall import load_storm_formula
+from floodrisk.rainfall import StormFormula
 
 
 @pytest.fixture()
