@@ -9,9 +9,10 @@ from __future__ import annotations
 import tomllib
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 from .errors import ConfigError, InputFileError
 
@@ -22,6 +23,7 @@ __all__ = [
     "DEMConfig",
     "NetworkConfig",
     "AssetsConfig",
+    "StormConfig",
     "StudyConfig",
     "load_config",
 ]
@@ -138,6 +140,34 @@ class AssetsConfig(_Frozen):
     defaults: AssetDefaults = Field(default_factory=AssetDefaults)
 
 
+class StormConfig(_Frozen):
+    """``[storm]``: the design storm of a run. Exactly one of ``city``, ``formula``,
+    ``csv`` or ``preset``."""
+
+    city: str | None = Field(None, description="storm preset in configs/storms/, e.g. 'zhengzhou'")
+    formula: Path | None = Field(None, description="storm-intensity formula or table file (TOML)")
+    csv: Path | None = Field(None, description="hyetograph CSV (time_s + intensity_mm_h or depth_mm)")
+    preset: Literal["zhengzhou-720"] | None = Field(
+        None, description="a historical storm: 'zhengzhou-720' (reconstructed, not observed)")
+    return_period: float | None = Field(None, gt=0, description="years (with city/formula)")
+    duration: float | None = Field(None, gt=0, description="min (with city/formula)")
+    type: Literal["chicago", "block"] = "chicago"
+    peak_ratio: float = Field(0.4, gt=0, lt=1, description="Chicago peak position r (usual 0.4)")
+    step: float | None = Field(None, gt=0, description="min (default 5 for design storms, 60 "
+                                                      "for the 7.20 preset)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> StormConfig:
+        given = [k for k in ("city", "formula", "csv", "preset") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of city, formula, csv or preset "
+                             f"(got {', '.join(given) or 'none'})")
+        if given[0] in ("city", "formula") and (self.return_period is None or self.duration is None):
+            raise ValueError("a design storm from a city or formula needs return_period (years) "
+                             "and duration (min)")
+        return self
+
+
 class StudyConfig(_Frozen):
     """A study: what city data to load and how."""
 
@@ -147,6 +177,7 @@ class StudyConfig(_Frozen):
     dem: DEMConfig
     network: NetworkConfig
     assets: AssetsConfig | None = None
+    storm: StormConfig | None = None
     source: Path | None = Field(None, description="the config file this was read from")
 
     @field_validator("crs")
@@ -165,11 +196,11 @@ class StudyConfig(_Frozen):
 
 def _resolve(data: dict[str, Any], base: Path) -> None:
     """Make relative paths in the raw TOML relative to the config's folder."""
-    for section in ("dem", "network", "assets"):
+    for section in ("dem", "network", "assets", "storm"):
         sec = data.get(section)
         if not isinstance(sec, dict):
             continue
-        for key in ("path", "aoi"):
+        for key in ("path", "aoi", "formula", "csv"):
             if isinstance(sec.get(key), str):
                 sec[key] = str((base / sec[key]).resolve())
         layers = sec.get("layers")

@@ -37,12 +37,13 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from ..config import StormConfig
 from ..errors import ConfigError, InputError, InputFileError
 
 from ..rainfall import Hyetograph, StormFormula, StormModel, StormTable, StormTableRow, _check_series
 
 __all__ = ["load_storm_formula", "load_storm", "storm_files", "read_hyetograph_csv",
-           "write_hyetograph_csv", "STORM_DIR", "city_names", "city_formula", "CSV_VALUE_COLUMNS"]
+           "write_hyetograph_csv", "read_storm", "STORM_DIR", "city_names", "city_formula", "CSV_VALUE_COLUMNS"]
 
 #: The value columns a hyetograph CSV may hold (exactly one of them, with ``time_s``).
 CSV_VALUE_COLUMNS = ("intensity_mm_h", "depth_mm")
@@ -312,3 +313,24 @@ def city_formula(name: str) -> StormModel:
                          f"{', '.join(sorted(files))}.", field="city",
                          hint=f"Add {STORM_DIR / (key + '.toml')} or use a formula file.")
     return load_storm(match)
+
+
+def read_storm(cfg: StormConfig) -> tuple[Hyetograph, StormModel | None]:
+    """The hyetograph a ``[storm]`` config describes, and its intensity model (None for a
+    CSV or a historical preset).
+
+    Parameters
+    ----------
+    cfg
+        The storm section of a study config.
+    """
+    from ..rainfall import block, chicago, zhengzhou_720
+
+    if cfg.preset == "zhengzhou-720":
+        return zhengzhou_720(cfg.step or 60.0), None
+    if cfg.csv is not None:
+        return read_hyetograph_csv(cfg.csv), None
+    model = city_formula(cfg.city) if cfg.city is not None else load_storm(cfg.formula)
+    make = chicago if cfg.type == "chicago" else block
+    kwargs = {"peak_ratio": cfg.peak_ratio} if cfg.type == "chicago" else {}
+    return make(model, cfg.return_period, cfg.duration, step_min=cfg.step or 5.0, **kwargs), model
