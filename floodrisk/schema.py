@@ -126,6 +126,9 @@ _SHAPES = {
     "circle": "circular", "round": "circular", "pipe": "circular", "圆形": "circular",
     "圆管": "circular", "rect": "rect_closed", "rectangular": "rect_closed", "box": "rect_closed",
     "矩形": "rect_closed", "方涵": "rect_closed", "箱涵": "rect_closed",
+    "open_rect": "rect_open", "rectangular_open": "rect_open", "矩形明渠": "rect_open",
+    "明渠": "rect_open", "盖板明渠": "rect_open",
+    "其他": "other", "其它": "other", "custom": "other",
 }
 _SPACE_KINDS = {
     "metro": "metro_station", "subway": "metro_station", "station": "metro_station",
@@ -187,9 +190,13 @@ CONDUITS = Layer(
                aliases=("to", "ds_node", "downstream_node", "outlet_node", "node2", "终点", "终点编号",
                         "终点井号", "终止井", "下游节点"),
                description="Downstream node (the line is drawn to it)."),
-        Column("shape", "str", default="circular", choices=("circular", "rect_closed"),
+        Column("shape", "str", default="circular",
+               choices=("circular", "rect_closed", "rect_open", "other"),
                value_aliases=_SHAPES, aliases=("xsection", "断面形式", "管道形状", "形状", "断面"),
-               description="Cross-section shape."),
+               description="Cross-section shape. rect_open: open rectangular channel (no top "
+                           "in the wetted perimeter); other: any other section, its full-flow "
+                           "area and hydraulic radius given in extra columns full_area (m²) and "
+                           "hydraulic_radius (m) (SWMM models: computed from the SWMM shape)."),
         Column("diameter", "float", "m", minimum=0.0, exclusive=True, maximum=10.0,
                aliases=("diam", "dia", "geom1", "管径"),
                scaled={"diameter_mm": 0.001, "dia_mm": 0.001, "管径_mm": 0.001, "管径(mm)": 0.001,
@@ -197,10 +204,10 @@ CONDUITS = Layer(
                description="Inside diameter (needed for circular conduits)."),
         Column("height", "float", "m", minimum=0.0, exclusive=True, maximum=20.0,
                aliases=("管高", "高度", "高"), scaled={"height_mm": 0.001, "管高(mm)": 0.001},
-               description="Inside height (rect_closed)."),
+               description="Inside height (rect_closed, rect_open; full height of other)."),
         Column("width", "float", "m", minimum=0.0, exclusive=True, maximum=50.0,
                aliases=("管宽", "宽度", "宽", "geom2"), scaled={"width_mm": 0.001, "管宽(mm)": 0.001},
-               description="Inside width (rect_closed)."),
+               description="Inside width (rect_closed, rect_open; largest width of other)."),
         Column("roughness", "float", "s/m^(1/3)", default=0.013, minimum=0.0, exclusive=True,
                maximum=0.1, aliases=("n", "manning", "manning_n", "糙率", "粗糙系数"),
                description="Manning n (0.013: concrete, DOMAIN.md §2)."),
@@ -280,6 +287,37 @@ STATIONS = Layer(
     description="Pump stations.",
     rules=("station_id unique", "every station has at least one pump",
            "equipment_elev or equipment_height given"),
+)
+
+REGULATORS = Layer(
+    "regulators", None,
+    (
+        Column("link_id", "str", required=True,
+               aliases=("regulator_id", "weir_id", "orifice_id", "堰编号", "孔口编号", *_ID),
+               description="Unique id of the weir, orifice or outlet."),
+        Column("kind", "str", required=True, choices=("weir", "orifice", "outlet", "inlet"),
+               value_aliases={"weirs": "weir", "堰": "weir", "溢流堰": "weir",
+                              "orifices": "orifice", "孔口": "orifice", "闸孔": "orifice",
+                              "outlets": "outlet", "出流": "outlet", "节流管": "outlet",
+                              "inlets": "inlet", "截流口": "inlet"},
+               aliases=("type", "类型"),
+               description="Regulator type; inlet: a street inlet passing water from a "
+                           "surface (street) node down into a sewer node."),
+        Column("from_node", "str", required=True, aliases=("from", "inlet_node", "进水节点"),
+               description="Node it draws from."),
+        Column("to_node", "str", required=True, aliases=("to", "outlet_node", "出水节点"),
+               description="Node it discharges to."),
+        Column("crest_height", "float", "m", default=0.0, minimum=0.0,
+               aliases=("crest", "offset", "堰顶高度"),
+               description="Height of the crest or opening bottom above from_node's invert."),
+        Column("capacity", "float", "m³/s", minimum=0.0,
+               aliases=("q", "max_flow", "流量"), scaled={"capacity_l_s": 0.001},
+               description="Largest flow it passes, when known."),
+    ),
+    aliases=("regulator", "weirs", "orifices", "控制构筑物"),
+    description="Weirs, orifices, outlets and street inlets between two nodes (optional); "
+                "geometry is not needed.",
+    rules=("link_id unique", "from_node and to_node exist in nodes"),
 )
 
 SUBCATCHMENTS = Layer(
@@ -424,7 +462,8 @@ LANDCOVER = Layer(
     description="Land cover polygons.",
 )
 
-NETWORK_LAYERS: tuple[Layer, ...] = (NODES, CONDUITS, PUMPS, STATIONS, SUBCATCHMENTS)
+NETWORK_LAYERS: tuple[Layer, ...] = (NODES, CONDUITS, PUMPS, STATIONS, REGULATORS,
+                                     SUBCATCHMENTS)
 ASSET_LAYERS: tuple[Layer, ...] = (UNDERGROUND, ENTRANCES, FACILITIES, OBSERVED, BUILDINGS, LANDCOVER)
 LAYERS: dict[str, Layer] = {lyr.name: lyr for lyr in NETWORK_LAYERS + ASSET_LAYERS}
 

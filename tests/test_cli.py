@@ -24,7 +24,7 @@ def test_version():
     assert r.stdout.strip() == f"floodrisk {floodrisk.__version__}"
 
 
-@pytest.mark.parametrize("command", ["demo", "run", "synthetic", "schema", "storm"])
+@pytest.mark.parametrize("command", ["demo", "run", "synthetic", "schema", "storm", "check"])
 def test_every_command_has_help(command):
     r = cli(command, "--help")
     assert r.returncode == 0

@@ -15,7 +15,7 @@ from scipy.spatial import cKDTree
 from ..errors import NetworkError, SchemaError, describe_ids
 from ..grid import Grid
 from ..network import DrainageNetwork
-from ..schema import CONDUITS, NETWORK_LAYERS, NODES, PUMPS, STATIONS
+from ..schema import CONDUITS, NETWORK_LAYERS, NODES, PUMPS, REGULATORS, STATIONS
 from .levels import fill_from_ground
 from .vector import LayerSource, empty_layer, read_group
 
@@ -44,7 +44,8 @@ def read_network(
     ----------
     source
         A GeoPackage with layers ``nodes``, ``conduits`` and optionally ``pumps``,
-        ``stations``, ``subcatchments`` (or their aliases), or a folder of per-layer files.
+        ``stations``, ``regulators``, ``subcatchments`` (or their aliases), or a folder of
+        per-layer files.
     layers
         ``{canonical layer: file or GeoPackage layer name}`` where names differ.
     columns
@@ -82,13 +83,17 @@ def read_network(
     if "stations" in data:
         stations = fill_from_ground(stations, "equipment_elev", dem, src_of["stations"], notes,
                                     height="equipment_height")
+    regulators = data.get("regulators")
+    if regulators is not None:
+        _check_regulators(regulators, nodes, src_of["regulators"])
     subs = data.get("subcatchments")
     if subs is not None:
         subs = _check_subcatchments(subs, nodes, src_of["subcatchments"], notes)
     for line in notes:
         log.info(line)
     return DrainageNetwork(nodes=nodes, conduits=conduits, pumps=pumps, stations=stations,
-                           subcatchments=subs, crs=study_crs, notes=tuple(notes))
+                           subcatchments=subs, crs=study_crs, notes=tuple(notes),
+                           regulators=regulators)
 
 
 def _check_nodes(nodes: gpd.GeoDataFrame, src: LayerSource, dem: Grid | None,
@@ -190,8 +195,9 @@ def _check_conduits(cond: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, src: LayerS
     for col, mask in need:
         empty = mask & cond[col].isna().to_numpy()
         if empty.any():
-            raise SchemaError(f"{col} is empty for {'circular' if col == 'diameter' else 'rect_closed'}"
-                              " conduits.", **where, field=col, feature=list(ids[empty]),
+            which = "circular" if col == "diameter" else "non-circular"
+            raise SchemaError(f"{col} is empty for {which} conduits.", **where, field=col,
+                              feature=list(ids[empty]),
                               hint=f"Give {col} in m (or name the column {col}_mm for mm).")
 
     length = cond["length"].isna().to_numpy()
@@ -251,6 +257,17 @@ def _check_pumps(pumps: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, nodes: gpd
                                field="station_id", feature=list(stations.station_id[idle]),
                                hint="Add its pumps to the pumps layer (station_id, from_node, "
                                     "to_node, capacity) or remove the station.")
+
+
+def _check_regulators(regs: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, src: LayerSource) -> None:
+    known = set(nodes["node_id"])
+    for col in ("from_node", "to_node"):
+        bad = ~regs[col].isin(known)
+        if bad.any():
+            raise NetworkError(f"{col} refers to nodes that do not exist: "
+                               f"{describe_ids(regs.loc[bad, col])}.", path=src.path,
+                               layer=src.layer or REGULATORS.name, field=col,
+                               feature=list(regs.link_id[bad]))
 
 
 def _check_subcatchments(subs: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, src: LayerSource,
