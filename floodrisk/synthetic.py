@@ -331,10 +331,13 @@ def _check_settings(s: CitySettings) -> None:
 
 
 def _cn(n: int) -> str:
-    """Chinese numeral for 1-99 (street names such as 经三路)."""
+    """Chinese numeral for street names such as 经三路 (1-99 in words; larger numbers in
+    digits, as 经123路)."""
     digits = "零一二三四五六七八九"
     if n < 10:
         return digits[n]
+    if n >= 100:
+        return str(n)
     tens, ones = divmod(n, 10)
     return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
 
