@@ -63,36 +63,19 @@ from .network import (
     topology,
 )
 from .rainfall import StormFormula
-from .variables import Variable
+from .variables import of
 
 __all__ = ["CapacitySettings", "CAPACITY_CLASSES", "PIPE_CAPACITY_VARIABLES",
-           "runoff_from_imperviousness", "node_catchments", "accumulate", "assess_capacity",
+           "runoff_from_imperviousness", "node_catchments", "inlet_cells",
+           "runoff_coefficient_grid", "node_drain_rates", "accumulate", "assess_capacity",
            "capacity_class"]
 
 #: Capacity classes of the 管网排水能力评估 map, lowest first.
 CAPACITY_CLASSES = ("< 1 a", "1-2 a", "2-3 a", "3-5 a", "≥ 5 a")
 UNKNOWN_CLASS = "unknown"
 
-#: Columns of the ``pipe_capacity`` layer, declared once.
-PIPE_CAPACITY_VARIABLES: tuple[Variable, ...] = (
-    Variable("catchment_area", "m²", "Catchment area the conduit carries (rational method)",
-             "pipe_capacity"),
-    Variable("runoff_coeff", "", "Area-weighted runoff coefficient ψ of that catchment",
-             "pipe_capacity"),
-    Variable("time_of_concentration", "min", "Inlet time plus travel time to the conduit",
-             "pipe_capacity"),
-    Variable("pumped_flow", "m³/s", "Flow pumped into the conduit's catchment from upstream",
-             "pipe_capacity"),
-    Variable("design_flow", "m³/s", "Rational-method design flow at the design return period",
-             "pipe_capacity"),
-    Variable("full_capacity", "m³/s", "Manning full-bore capacity (all barrels)",
-             "pipe_capacity"),
-    Variable("capacity_ratio", "", "Design flow over full capacity", "pipe_capacity"),
-    Variable("capacity_return_period", "a", "Return period of the storm that fills the conduit",
-             "pipe_capacity"),
-    Variable("capacity_class", "", "Capacity return period class (< 1 a ... ≥ 5 a)",
-             "pipe_capacity"),
-)
+#: Columns of the ``pipe_capacity`` layer (declared in :mod:`floodrisk.variables`).
+PIPE_CAPACITY_VARIABLES = of("pipe_capacity")
 
 
 @dataclass(frozen=True)
@@ -230,10 +213,23 @@ def node_catchments(net: DrainageNetwork, *, subcatchments: gpd.GeoDataFrame | N
     return out
 
 
-def _terrain_split(net: DrainageNetwork, dem: Grid, landcover: gpd.GeoDataFrame | None,
-                   s: CapacitySettings) -> tuple[np.ndarray, np.ndarray]:
+def inlet_cells(net: DrainageNetwork, dem: Grid, settings: CapacitySettings | None = None
+                ) -> np.ndarray:
+    """The nearest-inlet split of the terrain: for each DEM cell, the index (in the nodes
+    layer) of the nearest junction, or -1 outside the domain or beyond
+    ``settings.max_inlet_distance``.
+
+    Parameters
+    ----------
+    net
+        The network.
+    dem
+        Terrain whose cells are split.
+    settings
+        :class:`CapacitySettings`.
+    """
+    s = settings or CapacitySettings()
     nodes = net.nodes
-    n = len(nodes)
     inlet = (nodes["kind"] == "junction").to_numpy() & nodes.geometry.notna().to_numpy()
     if not inlet.any():
         raise InputError("no junction with a location to split the terrain between.",
@@ -241,31 +237,40 @@ def _terrain_split(net: DrainageNetwork, dem: Grid, landcover: gpd.GeoDataFrame 
     which = np.flatnonzero(inlet)
     g = nodes.geometry.to_numpy()[inlet]
     tree = cKDTree(np.column_stack([shapely.get_x(g), shapely.get_y(g)]))
-    psi_grid = None
-    if landcover is not None and len(landcover):
-        psi_grid = _psi_grid(dem, landcover, s)
+    out = np.full(dem.shape[0] * dem.shape[1], -1, dtype=np.int32)
     valid = np.flatnonzero(dem.valid.ravel())
     cols = dem.shape[1]
     xs, ys = dem.cell_centres()
-    a = np.zeros(n)
-    pa = np.zeros(n)
     bound = s.max_inlet_distance if s.max_inlet_distance is not None else np.inf
-    for start in range(0, len(valid), 2_000_000):
+    for start in range(0, len(valid), 2_000_000):  # bounded memory on city-size grids
         cells = valid[start:start + 2_000_000]
         pts = np.column_stack([xs[cells % cols], ys[cells // cols]])
         _, near = tree.query(pts, distance_upper_bound=bound, workers=-1)
         hit = near < len(which)
-        psi = (np.full(len(cells), s.default_runoff_coeff) if psi_grid is None
-               else psi_grid.ravel()[cells])
-        to = which[near[hit]]
-        a += np.bincount(to, minlength=n) * dem.cell_area
-        pa += np.bincount(to, weights=psi[hit], minlength=n) * dem.cell_area
-    return a, pa
+        out[cells[hit]] = which[near[hit]]
+    return out.reshape(dem.shape)
 
 
-def _psi_grid(dem: Grid, landcover: gpd.GeoDataFrame, s: CapacitySettings) -> np.ndarray:
+def runoff_coefficient_grid(dem: Grid, landcover: gpd.GeoDataFrame | None,
+                            settings: CapacitySettings | None = None) -> np.ndarray:
+    """Runoff coefficient ψ of every DEM cell from the land-cover polygons (their
+    ``runoff_coeff``, else ψ from ``imperviousness``); the default ψ where none covers a
+    cell.
+
+    Parameters
+    ----------
+    dem
+        The grid to rasterise onto.
+    landcover
+        Land-cover polygons, or None for the default everywhere.
+    settings
+        :class:`CapacitySettings`.
+    """
     from rasterio.features import rasterize
 
+    s = settings or CapacitySettings()
+    if landcover is None or not len(landcover):
+        return np.full(dem.shape, s.default_runoff_coeff)
     psi = _extra(landcover, "runoff_coeff", np.nan)
     imp = _extra(landcover, "imperviousness", np.nan)
     psi = np.where(np.isnan(psi), runoff_from_imperviousness(imp, s), psi)
@@ -276,6 +281,41 @@ def _psi_grid(dem: Grid, landcover: gpd.GeoDataFrame, s: CapacitySettings) -> np
     grid = rasterize(shapes, out_shape=dem.shape, transform=dem.transform, fill=np.nan,
                      dtype="float64")
     return np.where(np.isnan(grid), s.default_runoff_coeff, grid)
+
+
+def _terrain_split(net: DrainageNetwork, dem: Grid, landcover: gpd.GeoDataFrame | None,
+                   s: CapacitySettings) -> tuple[np.ndarray, np.ndarray]:
+    n = len(net.nodes)
+    to = inlet_cells(net, dem, s).ravel()
+    psi = runoff_coefficient_grid(dem, landcover, s).ravel()
+    hit = to >= 0
+    a = np.bincount(to[hit], minlength=n) * dem.cell_area
+    pa = np.bincount(to[hit], weights=psi[hit], minlength=n) * dem.cell_area
+    return a.astype(np.float64), pa
+
+
+def node_drain_rates(pipe_capacity: gpd.GeoDataFrame, node_ids: np.ndarray) -> np.ndarray:
+    """The rain rate (m/s) each node's outgoing pipes can carry away from everything
+    upstream: Σ Q_full / (ψ·F) over the conduits leaving the node, with ψ·F their
+    accumulated upstream runoff area. 0 for nodes with no assessed outgoing conduit.
+
+    Rain falling faster than this on the node's catchment cannot enter the network at
+    full-bore flow; the screening treats the excess as surface runoff.
+
+    Parameters
+    ----------
+    pipe_capacity
+        The layer :func:`assess_capacity` returns.
+    node_ids
+        Node ids in the order wanted (the nodes layer's).
+    """
+    pc = pipe_capacity
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = (pc["full_capacity"] / (pc["runoff_coeff"] * pc["catchment_area"])).to_numpy(
+            dtype=np.float64)
+    at = pd.Index(node_ids).get_indexer(pc["from_node"].to_numpy())
+    keep = np.isfinite(rate) & (rate > 0) & (at >= 0)
+    return np.bincount(at[keep], weights=rate[keep], minlength=len(node_ids))
 
 
 # ---- accumulation -----------------------------------------------------------------------

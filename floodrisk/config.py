@@ -6,6 +6,7 @@ Relative paths are resolved against the config file's folder.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from os import PathLike
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any, Literal
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
-from .errors import ConfigError, InputFileError
+from .capacity import CapacitySettings
+from .engines.screening import ScreeningSettings
+from .errors import ConfigError, FloodRiskError, InputFileError
 
 __all__ = [
     "EntranceDefault",
@@ -24,6 +27,8 @@ __all__ = [
     "NetworkConfig",
     "AssetsConfig",
     "StormConfig",
+    "CapacityConfig",
+    "ScreeningConfig",
     "StudyConfig",
     "load_config",
 ]
@@ -168,6 +173,72 @@ class StormConfig(_Frozen):
         return self
 
 
+def _settings_from(cls: type, data: Any) -> Any:
+    """A frozen settings dataclass of an engine from a TOML table, refusing unknown keys."""
+    if isinstance(data, cls):
+        return data
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a table of {cls.__name__} settings")
+    known = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    try:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+    except FloodRiskError as exc:
+        raise ValueError(exc.message) from exc
+
+
+class CapacityConfig(_Frozen):
+    """``[capacity]``: the pipe capacity assessment (管网排水能力评估).
+
+    ``city`` or ``formula`` names the storm-intensity model (default: the ``[storm]``
+    one); every other key is a :class:`floodrisk.capacity.CapacitySettings` field
+    (design_return_period, inlet_time, min_velocity, default_runoff_coeff, ...).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    city: str | None = None
+    formula: Path | None = None
+    settings: CapacitySettings = Field(default_factory=CapacitySettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        own = {k: data[k] for k in ("city", "formula") if k in data}
+        rest = {k: v for k, v in data.items() if k not in ("city", "formula", "settings")}
+        own["settings"] = _settings_from(CapacitySettings, {**data.get("settings", {}), **rest})
+        return own
+
+
+class ScreeningConfig(_Frozen):
+    """``[screening]``: depression (bluespot) screening of the design storm.
+
+    ``pipe_share`` says whether the pipes take the rain they can carry (see
+    :func:`floodrisk.engines.screening.excess_runoff`); every other key is a
+    :class:`floodrisk.engines.screening.ScreeningSettings` field (depth_threshold,
+    outlets, nan_outlets).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    pipe_share: bool = True
+    settings: ScreeningSettings = Field(default_factory=ScreeningSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        own = {k: data[k] for k in ("pipe_share",) if k in data}
+        rest = {k: v for k, v in data.items() if k not in ("pipe_share", "settings")}
+        own["settings"] = _settings_from(ScreeningSettings, {**data.get("settings", {}), **rest})
+        return own
+
+
 class StudyConfig(_Frozen):
     """A study: what city data to load and how."""
 
@@ -178,6 +249,8 @@ class StudyConfig(_Frozen):
     network: NetworkConfig
     assets: AssetsConfig | None = None
     storm: StormConfig | None = None
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    screening: ScreeningConfig = Field(default_factory=ScreeningConfig)
     source: Path | None = Field(None, description="the config file this was read from")
 
     @field_validator("crs")
@@ -196,7 +269,7 @@ class StudyConfig(_Frozen):
 
 def _resolve(data: dict[str, Any], base: Path) -> None:
     """Make relative paths in the raw TOML relative to the config's folder."""
-    for section in ("dem", "network", "assets", "storm"):
+    for section in ("dem", "network", "assets", "storm", "capacity"):
         sec = data.get(section)
         if not isinstance(sec, dict):
             continue

@@ -1,8 +1,9 @@
 """Runs: call the stages in order and write a run folder. Nothing else happens here.
 
-At this stage of the project a run loads and validates the study, works out the
-inventory and pipe hydraulics, and writes the validated layers, the DEM and an input
-map. Later engines and assessments add their stages here.
+A run loads and validates the study, takes its design storm, works out the inventory,
+checks the network data, assesses the capacity of every pipe and screens the terrain's
+depressions for where the storm's surplus ponds. Later engines and assessments add
+their stages here.
 """
 
 from __future__ import annotations
@@ -10,22 +11,33 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from .capacity import assess_capacity
 from .config import StudyConfig, load_config
+from .engines.screening import ScreeningResult, screen
 from .inventory import summarize
+from .io.findings import findings_table, write_findings_gpkg
+from .io.rainfall import city_formula, load_storm, read_storm, write_hyetograph_csv
 from .io.raster import write_geotiff
 from .io.runs import RunFolder
 from .io.study import read_study
 from .io.vector import write_layers
-from .network import conduit_hydraulics
-from .report.maps import plot_inputs
+from .network import check_network, conduit_hydraulics, findings_geometry
+from .rainfall import Hyetograph, StormModel, storm_label
+from .report.charts import plot_hyetograph
+from .report.maps import plot_inputs, plot_pipe_capacity, plot_ponding
+from .study import Study
+from .surplus import surplus_runoff
+from .terrain import depression_polygons, find_depressions
 from .variables import VARIABLES
 
-__all__ = ["RunOutcome", "run_study"]
+__all__ = ["RunOutcome", "run_study", "screen_study"]
 
 
 @dataclass(frozen=True)
@@ -37,26 +49,54 @@ class RunOutcome:
     path
         The run folder.
     summary
-        The inventory figures (also in ``summary.json``).
+        The figures of the run (also in ``summary.json``).
     timings
         Seconds per stage.
     notes
-        What the loaders filled in or changed.
+        What the loaders filled in or changed, and stages that were skipped and why.
     """
 
     path: Path
     summary: dict[str, Any]
     timings: dict[str, float]
-    notes: tuple[str, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def _storm_and_formula(cfg: StudyConfig) -> tuple[Hyetograph | None, StormModel | None, list[str]]:
+    """The design storm, the storm-intensity model for the capacity check, and notes."""
+    notes: list[str] = []
+    hyetograph, model = read_storm(cfg.storm) if cfg.storm is not None else (None, None)
+    cap = cfg.capacity
+    if cap.city is not None:
+        model = city_formula(cap.city)
+    elif cap.formula is not None:
+        model = load_storm(cap.formula)
+    if hyetograph is None:
+        notes.append("no [storm] in the config: depression screening skipped")
+    if model is None:
+        notes.append("no storm-intensity formula ([capacity] city/formula or a [storm] from a "
+                     "city/formula): pipe capacity assessment skipped")
+    return hyetograph, model, notes
+
+
+def _screen(study: Study, storm: Hyetograph, pipes: Any, cfg: StudyConfig) -> ScreeningResult:
+    """Route the storm's surplus runoff through the terrain's depressions."""
+    sc = cfg.screening.settings
+    deps = find_depressions(study.terrain, threshold=sc.depth_threshold, outlets=sc.outlets,
+                            nan_outlets=sc.nan_outlets)
+    surplus = surplus_runoff(study.terrain, storm, depressions=deps, net=study.network,
+                             pipes=pipes if cfg.screening.pipe_share else None,
+                             landcover=study.assets.landcover, settings=cfg.capacity.settings)
+    return screen(deps, surplus.runoff, runoff_coefficient=surplus.runoff_coefficient)
 
 
 def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike[str], *,
-              name: str | None = None,
+              name: str | None = None, kind: str = "run", inputs: bool = True,
               progress: Callable[[str], None] | None = None) -> RunOutcome:
-    """Load a study and write a run folder with its validated inputs and first analysis.
+    """Load a study, run the analysis, and write a run folder.
 
     The study is loaded before the run folder exists, so bad input leaves nothing
-    behind; a failure while writing removes the unfinished folder.
+    behind; a failure while working or writing removes the unfinished folder.
 
     Parameters
     ----------
@@ -65,7 +105,12 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
     out_dir
         Folder in which the run folder is created.
     name
-        Run folder name (default ``run-YYYYmmdd-HHMMSS``).
+        Run folder name (default ``{kind}-YYYYmmdd-HHMMSS``).
+    kind
+        Prefix of the default name.
+    inputs
+        Whether to write the validated inputs (``study.gpkg``, ``elevation.tif``, the
+        input map) besides the results.
     progress
         Called with the name of each stage as it starts.
 
@@ -78,31 +123,116 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
     say("load")
     t0 = time.perf_counter()
     study = read_study(cfg)
+    storm, formula, skipped = _storm_and_formula(cfg)
     t_load = round(time.perf_counter() - t0, 3)
-    with RunFolder.create(out_dir, name) as run:
+    net = study.network
+    sources = ", ".join(sorted({f.path.name for f in study.inputs}))
+    with RunFolder.create(out_dir, name, kind=kind) as run:
         run.timings["load"] = t_load
         run.record_inputs(study.inputs)
         run.manifest.update(study=study.name, crs=study.crs.to_string() if study.crs else None,
-                            config=cfg.model_dump(mode="json"), notes=list(study.notes))
+                            config=cfg.model_dump(mode="json"), notes=list(study.notes) + skipped)
         say("analyse")
-        with run.stage("analyse"):
+        with run.stage("inventory"):
             summary = summarize(study)
-            hydraulics = conduit_hydraulics(study.network)
+        say("check")
+        with run.stage("check"):
+            findings = check_network(net)
+            summary["checks"] = {s: int((findings["severity"] == s).sum())
+                                 for s in ("error", "warning", "info")}
+        pipes = None
+        if formula is not None:
+            say("capacity")
+            with run.stage("capacity"):
+                pipes = assess_capacity(net, formula, settings=cfg.capacity.settings,
+                                        dem=study.terrain, landcover=study.assets.landcover)
+            summary["capacity"] = _capacity_summary(pipes, formula, cfg)
+        result = None
+        if storm is not None:
+            say("screen")
+            with run.stage("screen"):
+                result = _screen(study, storm, pipes, cfg)
+            summary["storm"] = {"name": storm.name, "total_depth_mm": round(storm.total_depth_mm, 2),
+                                "peak_mm_h": round(storm.peak_mm_h, 2),
+                                "duration_min": round(storm.duration_s / 60, 1)}
+            summary["screening"] = _screening_summary(result)
         say("write")
         with run.stage("write"):
-            elev = VARIABLES["elevation"]
-            write_geotiff(study.terrain, run.output(f"{elev.name}.tif", elev.label),
-                          description=elev.description, units=elev.unit)
-            layers = study.network.layers()
-            layers["conduits"] = layers["conduits"].merge(hydraulics, on="link_id")
-            layers.update({k: v for k, v in study.assets.layers().items() if len(v)})
-            write_layers({k: v for k, v in layers.items() if len(v)},
-                         run.output("study.gpkg", "validated input layers on the canonical schema; "
-                                    "conduits with slope, full_capacity, full_velocity"))
-            plot_inputs(study, run.output("inputs_map.png", "map of the study inputs on a "
-                                          "hillshaded DEM"))
-            run.output("summary.json", "inventory figures").write_text(
+            results: dict[str, Any] = {}
+            if pipes is not None:
+                results["pipe_capacity"] = pipes
+                plot_pipe_capacity(study.terrain, pipes, run.output(
+                    "pipe_capacity.png", "map of pipe capacity return periods"),
+                    title=f"{study.name}: pipe capacity (design {formula.name}, "
+                          f"P = {cfg.capacity.settings.design_return_period:g} a)",
+                    sources=sources)
+            if result is not None:
+                polygons = depression_polygons(result.depressions, table=result.table)
+                results["depressions"] = polygons
+                depth = VARIABLES["grid", "ponded_depth"]
+                write_geotiff(result.depth, run.output(f"{depth.name}.tif", depth.label),
+                              description=depth.description, units=depth.unit)
+                plot_ponding(study.terrain, result.depth, polygons, run.output(
+                    "ponding.png", "map of ponded depth and depressions"),
+                    title=f"{study.name}: depression screening, {storm.name}", sources=sources)
+                write_hyetograph_csv(storm, run.output("storm.csv", "the design storm"))
+                plot_hyetograph(storm, run.output("storm.png", "chart of the design storm"))
+            if results:
+                write_layers(results, run.output("screening.gpkg",
+                                                  "pipe_capacity and depressions layers"))
+            write_findings_gpkg(findings_geometry(net, findings), run.output(
+                "checks.gpkg", "network check findings with the features concerned"))
+            findings_table(findings).to_csv(run.output("checks.csv", "network check findings"),
+                                            index=False, encoding="utf-8")
+            if inputs:
+                _write_inputs(run, study)
+            run.output("summary.json", "the run's figures").write_text(
                 json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
         run.manifest["summary"] = summary
     return RunOutcome(path=run.final, summary=summary, timings=dict(run.timings),
-                      notes=study.notes)
+                      notes=study.notes + tuple(skipped))
+
+
+def screen_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike[str], *,
+                 name: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> RunOutcome:
+    """The screening alone: network checks, pipe capacity and depressions, without the
+    copies of the inputs (a ``screen-<time>`` folder). Parameters as :func:`run_study`."""
+    return run_study(config, out_dir, name=name, kind="screen", inputs=False, progress=progress)
+
+
+def _write_inputs(run: RunFolder, study: Study) -> None:
+    elev = VARIABLES["grid", "elevation"]
+    write_geotiff(study.terrain, run.output(f"{elev.name}.tif", elev.label),
+                  description=elev.description, units=elev.unit)
+    layers = study.network.layers()
+    layers["conduits"] = layers["conduits"].merge(conduit_hydraulics(study.network), on="link_id")
+    layers.update({k: v for k, v in study.assets.layers().items() if len(v)})
+    write_layers({k: v for k, v in layers.items() if len(v)},
+                 run.output("study.gpkg", "validated input layers on the canonical schema; "
+                            "conduits with slope, full_capacity, full_velocity"))
+    plot_inputs(study, run.output("inputs_map.png", "map of the study inputs on a hillshaded DEM"))
+
+
+def _capacity_summary(pipes: Any, formula: StormModel, cfg: StudyConfig) -> dict[str, Any]:
+    length = pipes.geometry.length
+    total = float(length.sum()) or 1.0
+    classes = {str(k): {"pipes": int(v), "length_share_pct": round(
+        100 * float(length[pipes["capacity_class"] == k].sum()) / total, 1)}
+        for k, v in pipes["capacity_class"].value_counts().items()}
+    p = cfg.capacity.settings.design_return_period
+    return {"formula": storm_label(formula, p),
+            "pipes_below_design": int((pipes["capacity_return_period"] < p).sum()),
+            "classes": classes}
+
+
+def _screening_summary(result: ScreeningResult) -> dict[str, Any]:
+    t = result.table
+    b = result.balance
+    return {"depressions": len(t), "holding_water": int((t["stored"] > 0).sum()),
+            "overflowing": int((t["overflow"] > 0).sum()),
+            "ponded_volume_m3": round(float(b["stored"]), 1),
+            "runoff_volume_m3": round(float(b["runoff"]), 1),
+            "lost_off_edge_m3": round(float(b["lost_edge"]), 1),
+            "max_ponded_depth_m": round(float(np.nanmax(result.depth.values)), 3)
+            if len(t) else 0.0}

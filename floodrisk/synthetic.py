@@ -64,8 +64,8 @@ ZHENGZHOU_HANDBOOK = StormFormula(
            "revisions", verified=False)
 
 #: Layer order of :attr:`SyntheticCity.layers` and of the written GeoPackage.
-LAYER_ORDER = ("nodes", "conduits", "pumps", "stations", "underground", "entrances",
-               "facilities", "observed", "buildings", "landcover")
+LAYER_ORDER = ("nodes", "conduits", "pumps", "stations", "subcatchments", "underground",
+               "entrances", "facilities", "observed", "buildings", "landcover")
 
 
 @dataclass(frozen=True)
@@ -809,6 +809,11 @@ class _Builder:
         samples = a + (b - a) * frac[:, None]
         _, near = cKDTree(samples).query(np.column_stack([gx.ravel(), gy.ravel()]))
         self.c_local = np.bincount(idx[near], weights=weights, minlength=len(counts))
+        # the same split as boxes, for the subcatchments layer
+        bx, by = np.meshgrid(cx, cy)
+        hx, hy = np.meshgrid(wx / 2.0, wy / 2.0)
+        self.c_boxes = (idx[near], shapely.box((bx - hx).ravel(), (by - hy).ravel(),
+                                               (bx + hx).ravel(), (by + hy).ravel()))
 
     def _flow(self, t: float | np.ndarray, area: float | np.ndarray,
               period: float | None = None) -> np.ndarray:
@@ -1020,6 +1025,18 @@ class _Builder:
             geometry=shapely.linestrings(np.stack([self.pts[self.c_from], self.pts[self.c_to]],
                                                   axis=1)),
             crs=self.crs)
+
+        # subcatchments: the design split of the land between conduits, each draining to
+        # its conduit's upstream node (so a rational-method check sees the design areas)
+        owner, boxes = self.c_boxes
+        parts = gpd.GeoDataFrame({"owner": owner}, geometry=boxes, crs=self.crs)
+        merged = parts.dissolve(by="owner").sort_index()
+        c_ids = self.conduits["link_id"].to_numpy()
+        self.subcatchments = gpd.GeoDataFrame(
+            {"subcatchment_id": ["S" + c_ids[c] for c in merged.index],
+             "outlet": ids[self.c_from[merged.index.to_numpy()]],
+             "runoff_coeff": np.full(len(merged), s.runoff_coeff)},
+            geometry=merged.geometry.to_numpy(), crs=self.crs)
 
     # ---- 7. pump stations ---------------------------------------------------------------
     def _stations(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Variable", "VARIABLES", "variables_markdown"]
+__all__ = ["Variable", "VARIABLES", "of", "variables_markdown"]
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,65 @@ class Variable:
         return f"{self.description} ({self.unit})" if self.unit else self.description
 
 
-VARIABLES: dict[str, Variable] = {v.name: v for v in (
+_ALL: tuple[Variable, ...] = (
+    # grids
     Variable("elevation", "m", "Ground elevation of the study DEM", "grid"),
+    Variable("ponded_depth", "m", "Depth of water ponded in depressions after the design storm "
+             "(screening)", "grid"),
+    # conduits layer of study.gpkg
     Variable("slope", "m/m", "Invert slope of the conduit", "conduits"),
     Variable("full_capacity", "m³/s", "Manning full-bore capacity of the conduit", "conduits"),
     Variable("full_velocity", "m/s", "Mean velocity of the conduit flowing full", "conduits"),
-)}
+    # pipe_capacity layer (管网排水能力评估)
+    Variable("catchment_area", "m²", "Catchment area the conduit carries (rational method)",
+             "pipe_capacity"),
+    Variable("runoff_coeff", "", "Area-weighted runoff coefficient ψ of that catchment",
+             "pipe_capacity"),
+    Variable("time_of_concentration", "min", "Inlet time plus travel time to the conduit",
+             "pipe_capacity"),
+    Variable("pumped_flow", "m³/s", "Flow pumped into the conduit's catchment from upstream",
+             "pipe_capacity"),
+    Variable("design_flow", "m³/s", "Rational-method design flow at the design return period",
+             "pipe_capacity"),
+    Variable("full_capacity", "m³/s", "Manning full-bore capacity (all barrels)",
+             "pipe_capacity"),
+    Variable("capacity_ratio", "", "Design flow over full capacity", "pipe_capacity"),
+    Variable("capacity_return_period", "a", "Return period of the storm that fills the conduit",
+             "pipe_capacity"),
+    Variable("capacity_class", "", "Capacity return period class (< 1 a ... ≥ 5 a)",
+             "pipe_capacity"),
+    # depressions layer (bluespots)
+    Variable("spill_elev", "m", "Water level at which the depression spills", "depressions"),
+    Variable("max_depth", "m", "Depth of the full depression at its lowest cell", "depressions"),
+    Variable("area", "m²", "Area of the full depression", "depressions"),
+    Variable("volume", "m³", "Volume the depression holds up to its spill level", "depressions"),
+    Variable("total_catchment_area", "m²", "Area draining to it, upstream depressions included",
+             "depressions"),
+    Variable("inflow", "m³", "Runoff reaching it during the storm, spills from upstream included",
+             "depressions"),
+    Variable("stored", "m³", "Water it holds after the storm", "depressions"),
+    Variable("filled_fraction", "", "Stored over volume (1: full and spilling)", "depressions"),
+    Variable("overflow", "m³", "Water it passes on downstream", "depressions"),
+    Variable("water_level", "m", "Level of the ponded water", "depressions"),
+    Variable("ponded_depth", "m", "Deepest ponded water in it", "depressions"),
+    Variable("ponded_area", "m²", "Area under water", "depressions"),
+    Variable("overflow_rain_mm", "mm", "Storm rain depth at which it first overflows, pipes "
+             "ignored", "depressions"),
+)
+
+#: Every declared variable by (where, name): ``VARIABLES["grid", "elevation"]``.
+VARIABLES: dict[tuple[str, str], Variable] = {(v.where, v.name): v for v in _ALL}
+
+
+def of(where: str) -> tuple[Variable, ...]:
+    """The variables of one grid set or layer."""
+    return tuple(v for v in _ALL if v.where == where)
 
 
 def variables_markdown() -> str:
     """The variable table as Markdown (README)."""
     rows = ["| variable | unit | where | meaning |", "|---|---|---|---|"]
-    for v in VARIABLES.values():
+    for v in _ALL:
         where = f"`{v.name}.tif`" if v.where == "grid" else f"`{v.where}` layer"
         rows.append(f"| `{v.name}` | {v.unit or '-'} | {where} | {v.description} |")
     return "\n".join(rows)

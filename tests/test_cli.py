@@ -24,7 +24,8 @@ def test_version():
     assert r.stdout.strip() == f"floodrisk {floodrisk.__version__}"
 
 
-@pytest.mark.parametrize("command", ["demo", "run", "synthetic", "schema", "storm", "check"])
+@pytest.mark.parametrize("command", ["demo", "run", "screen", "synthetic", "schema", "storm",
+                                     "check"])
 def test_every_command_has_help(command):
     r = cli(command, "--help")
     assert r.returncode == 0
@@ -74,13 +75,27 @@ def test_demo_writes_a_complete_run_folder(tmp_path):
     assert len(runs) == 1 and runs[0].name.startswith("run-")
     run = runs[0]
     names = {p.name for p in run.iterdir()}
-    assert {"manifest.json", "elevation.tif", "study.gpkg", "inputs_map.png",
-            "summary.json"} <= names
+    assert {"manifest.json", "elevation.tif", "study.gpkg", "inputs_map.png", "summary.json",
+            "screening.gpkg", "ponded_depth.tif", "ponding.png", "pipe_capacity.png",
+            "checks.csv", "checks.gpkg", "storm.csv", "storm.png"} <= names
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert {i["role"] for i in manifest["inputs"]} == {"dem", "network", "assets"}
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
-    assert {"load", "analyse", "write", "total"} <= set(manifest["timings_s"])
+    assert {"load", "inventory", "check", "capacity", "screen", "write", "total"} <= set(
+        manifest["timings_s"])
+    assert "Depressions" in r.stdout and "Pipe capacity" in r.stdout
     assert str(run) in r.stdout.replace("\n", "")
     # Nothing half-written is left beside it.
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_screen_writes_results_without_the_inputs(tmp_path):
+    r = cli("--quiet", "screen", str(ROOT / "configs" / "demo.toml"), "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    (run,) = tmp_path.iterdir()
+    assert run.name.startswith("screen-") and r.stdout.strip() == str(run)
+    names = {p.name for p in run.iterdir()}
+    assert {"screening.gpkg", "ponded_depth.tif", "ponding.png", "pipe_capacity.png",
+            "checks.csv"} <= names
+    assert not {"study.gpkg", "inputs_map.png"} & names

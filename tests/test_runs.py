@@ -91,14 +91,18 @@ def test_run_study_writes_a_complete_run(tiny, city, tmp_path):
     outcome = run_study(tiny, tmp_path / "out", name="tiny-run", progress=stages.append)
     run = tmp_path / "out" / "tiny-run"
     assert outcome.path == run
-    assert stages == ["load", "analyse", "write"]
+    # No [storm] in the tiny config: no capacity assessment, no screening (said in the notes).
+    assert stages == ["load", "analyse", "check", "write"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["tiny-run"]
     assert {p.name for p in run.iterdir()} == {"elevation.tif", "study.gpkg", "inputs_map.png",
-                                               "summary.json", "manifest.json"}
+                                               "summary.json", "manifest.json", "checks.csv",
+                                               "checks.gpkg"}
 
     m = json.loads((run / "manifest.json").read_text())
     assert m["status"] == "complete" and m["study"] == "tiny"
-    assert set(m["timings_s"]) == {"load", "analyse", "write", "total"}
+    assert set(m["timings_s"]) == {"load", "inventory", "check", "write", "total"}
+    assert any("screening skipped" in n for n in m["notes"])
+    assert any("capacity assessment skipped" in n for n in m["notes"])
     assert all(v >= 0 for v in m["timings_s"].values())
     dem, gpkg = (city.root / "dem.tif").resolve(), (city.root / "city.gpkg").resolve()
     inputs = {(i["role"], i["path"]): i for i in m["inputs"]}
@@ -107,7 +111,8 @@ def test_run_study_writes_a_complete_run(tiny, city, tmp_path):
         assert i["sha256"] == sha256(dem if role == "dem" else gpkg)
         assert i["size"] == (dem if role == "dem" else gpkg).stat().st_size
     outs = {o["path"]: o for o in m["outputs"]}
-    assert set(outs) == {"elevation.tif", "study.gpkg", "inputs_map.png", "summary.json"}
+    assert set(outs) == {"elevation.tif", "study.gpkg", "inputs_map.png", "summary.json",
+                         "checks.csv", "checks.gpkg"}
     for name, o in outs.items():
         assert o["sha256"] == sha256(run / name)
     assert m["config"]["name"] == "tiny"

@@ -221,3 +221,16 @@ def test_demo_city_screening_balances():
     assert b["ponded"] == pytest.approx(b["stored"], rel=1e-9)
     assert res.depth.crs == dem.crs and res.depth.shape == dem.shape
     assert float(np.nanmax(res.depth.values)) <= float(res.table.max_depth.max())
+
+
+def test_excess_runoff_by_hand():
+    from floodrisk.engines.screening import excess_runoff
+
+    # Two 600 s steps of 36 and 72 mm/h (1e-5, 2e-5 m/s); the storm ends at 1200 s; ψ = 0.5.
+    t = np.array([0.0, 600.0, 1200.0])
+    i = np.array([1e-5, 2e-5, 0.0])
+    r = np.array([[0.0, 1.5e-5], [3e-5, 1e-5]])
+    got = excess_runoff(t, i, 0.5, r)
+    # r = 0: 0.5 (0.006 + 0.012) = 0.009 m; r = 1.5e-5: 0.5 (0.5e-5 x 600) = 0.0015 m;
+    # r = 3e-5 exceeds every step: 0; r = 1e-5: 0.5 (1e-5 x 600) = 0.003 m.
+    np.testing.assert_allclose(got, [[0.009, 0.0015], [0.0, 0.003]], rtol=1e-12)

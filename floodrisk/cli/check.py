@@ -11,17 +11,12 @@ input cannot be read.
 
 from __future__ import annotations
 
-import os
-import uuid
-import warnings
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import typer
 from rich.table import Table
 
-from ..errors import RunFolderError
 from .app import STATE, app, guarded, out
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -37,45 +32,6 @@ def _load(network: Path, crs: str | None, dem: Path | None):
     if network.suffix.lower() == ".inp":
         return read_swmm_network(network, crs=crs, dem=grid)
     return read_network(network, crs=crs, dem=grid)
-
-
-def _write(findings: pd.DataFrame, geo: gpd.GeoDataFrame, folder: Path) -> tuple[Path, Path]:
-    """checks.csv and checks.gpkg, each written under a temporary name and renamed."""
-    from ..io.vector import write_layers
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RunFolderError(f"cannot create the output folder ({exc.strerror}).",
-                             path=folder) from exc
-    tag = uuid.uuid4().hex[:8]
-    csv, gpkg = folder / "checks.csv", folder / "checks.gpkg"
-    tmp_csv, tmp_gpkg = folder / f".checks-{tag}.csv", folder / f".checks-{tag}.gpkg"
-    try:
-        table = pd.DataFrame(findings).copy()
-        table["feature_ids"] = table["feature_ids"].map(lambda v: ",".join(map(str, v)))
-        table.to_csv(tmp_csv, index=False, encoding="utf-8")
-        layers = {name: geo[geo["layer"] == layer].reset_index(drop=True)
-                  for layer, name in (("nodes", "node_findings"), ("links", "link_findings"))}
-        with warnings.catch_warnings():   # a network without CRS gives layers without one
-            warnings.simplefilter("ignore", UserWarning)
-            if any(len(v) for v in layers.values()):
-                write_layers({k: v for k, v in layers.items() if len(v)}, tmp_gpkg)
-            else:   # no findings: an empty point layer, so that the file always opens
-                import pyogrio
-
-                pyogrio.write_dataframe(layers["node_findings"], tmp_gpkg,
-                                        layer="node_findings", driver="GPKG",
-                                        geometry_type="MultiPoint")
-        os.replace(tmp_csv, csv)
-        os.replace(tmp_gpkg, gpkg)
-    except OSError as exc:
-        raise RunFolderError(f"cannot write the findings ({exc}).", path=folder) from exc
-    finally:
-        for t in (tmp_csv, tmp_gpkg):
-            if t.exists():
-                t.unlink()
-    return csv, gpkg
 
 
 def _print(findings: pd.DataFrame, title: str) -> None:
@@ -115,14 +71,15 @@ def check(
     Exit code 1 when there are errors, 0 when there are none (warnings allowed), 2 when
     the input cannot be read.
     """
+    from ..io.findings import write_findings
     from ..network import check_network, findings_geometry
 
     net = _load(network, crs, dem)
     findings = check_network(net)
     folder = out_dir if out_dir is not None else Path.cwd() / f"checks-{network.stem}"
-    csv, gpkg = _write(findings, findings_geometry(net, findings), folder)
+    csv, gpkg = write_findings(findings, findings_geometry(net, findings), folder)
     if STATE["quiet"]:
-        out.print(str(folder))
+        typer.echo(str(folder))
     else:
         _print(findings, f"{network.name} ({net!r})")
         out.print(f"Findings written to [bold]{csv}[/] and [bold]{gpkg}[/].")

@@ -12,32 +12,34 @@ from rich.table import Table
 from ..errors import InputFileError
 from .app import STATE, app, err, guarded, out
 
-_STAGES = {"load": "Loading and validating inputs", "analyse": "Inventory and pipe hydraulics",
-           "write": "Writing GeoTIFF, GeoPackage and map"}
+_STAGES = {"load": "Loading and validating inputs", "analyse": "Inventory",
+           "check": "Checking the network data", "capacity": "Pipe capacity assessment",
+           "screen": "Depression screening", "write": "Writing GeoTIFFs, GeoPackages and maps"}
 
 
-def run_with_progress(config: Path, out_dir: Path, name: str | None) -> Any:
+def run_with_progress(config: Path, out_dir: Path, name: str | None, *,
+                      screen_only: bool = False) -> Any:
     """Run the pipeline with a spinner naming the current stage (none with --quiet)."""
-    from ..pipeline import run_study
+    from ..pipeline import run_study, screen_study
 
+    run = screen_study if screen_only else run_study
     if STATE["quiet"]:
-        return run_study(config, out_dir, name=name)
+        return run(config, out_dir, name=name)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("Starting", total=None)
-        return run_study(config, out_dir, name=name,
-                         progress=lambda stage: bar.update(task, description=_STAGES.get(stage,
-                                                                                         stage)))
+        return run(config, out_dir, name=name,
+                   progress=lambda stage: bar.update(task, description=_STAGES.get(stage, stage)))
 
 
 def print_outcome(outcome: Any) -> None:
     """The inventory table, the timings and the files written."""
     if STATE["quiet"]:
-        out.print(str(outcome.path))
+        typer.echo(str(outcome.path))
         return
     s = outcome.summary
     t, n, a = s["terrain"], s["network"], s["assets"]
-    table = Table(title="Study inventory", show_header=False, title_justify="left")
+    table = Table(title="Study", show_header=False, title_justify="left")
     table.add_column("item")
     table.add_column("value")
     table.add_row("DEM", f"{t['rows']}×{t['cols']} cells of {t['cell_size_m']:g} m, "
@@ -56,6 +58,22 @@ def print_outcome(outcome: Any) -> None:
     table.add_row("Buildings", str(a["buildings"]))
     table.add_row("Filled in by the loaders",
                   f"{s['notes']} notes (manifest.json; --verbose prints them)")
+    c = s["checks"]
+    table.add_row("Network checks", f"{c['error']} errors, {c['warning']} warnings, "
+                                    f"{c['info']} info (checks.csv)")
+    if "capacity" in s:
+        cap = s["capacity"]
+        classes = ", ".join(f"{k}: {v['pipes']}" for k, v in sorted(cap["classes"].items()))
+        table.add_row("Pipe capacity", f"{cap['formula']}; {cap['pipes_below_design']} pipes below "
+                                       f"the design period; {classes}")
+    if "screening" in s:
+        st, sc = s["storm"], s["screening"]
+        table.add_row("Design storm", f"{st['name']}: {st['total_depth_mm']:.1f} mm in "
+                                      f"{st['duration_min']:g} min, peak {st['peak_mm_h']:.1f} mm/h")
+        table.add_row("Depressions", f"{sc['depressions']} found, {sc['holding_water']} holding "
+                                     f"water ({sc['ponded_volume_m3']:.0f} m³), "
+                                     f"{sc['overflowing']} overflowing; deepest "
+                                     f"{sc['max_ponded_depth_m']:.2f} m")
     out.print(table)
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
     out.print(f"Timings: {timing}")
@@ -89,3 +107,15 @@ def run(config: Path = typer.Argument(..., help="Study config (TOML)."),
         ) -> None:
     """Load the study a config names, check it, and write a run folder."""
     print_outcome(run_with_progress(config, out_dir, name))
+
+
+@app.command()
+@guarded
+def screen(config: Path = typer.Argument(..., help="Study config (TOML) with a [storm]."),
+           out_dir: Path = typer.Option(Path("runs"), "--out", help="Folder for the run folder."),
+           name: str = typer.Option(None, "--name",
+                                    help="Run folder name (default: screen-<time>)."),
+           ) -> None:
+    """Fast screening: network checks, pipe capacity (return period of every pipe) and the
+    depressions where the design storm's surplus ponds; GIS layers, grids and maps."""
+    print_outcome(run_with_progress(config, out_dir, name, screen_only=True))

@@ -52,7 +52,7 @@ from ..grid import Grid
 from ._screening_kernels import (_fill_spill, _pool_levels, _overflow_depths)
 from ..terrain import Depressions, FilledTerrain, _readonly, find_depressions
 
-__all__ = ["ScreeningResult", "ScreeningSettings", "route_runoff", "screen"]
+__all__ = ["ScreeningResult", "ScreeningSettings", "excess_runoff", "route_runoff", "screen"]
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +178,48 @@ def screen(
     log.debug("screening: depressions %.3f s, routing %.3f s", t1 - t0,
               time.perf_counter() - t1)
     return result
+
+
+def excess_runoff(
+    times_s: np.ndarray,
+    rain_m_s: np.ndarray,
+    runoff_coefficient: float | np.ndarray,
+    drain_rate_m_s: float | np.ndarray,
+) -> np.ndarray:
+    """Surface runoff depth (m) left when the pipes take what they can.
+
+    ``ψ · Σ_k max(0, i_k − r) · Δt_k`` per cell: rain falling faster than the rate ``r``
+    that the cell's pipes can carry (see :func:`floodrisk.capacity.node_drain_rates`)
+    runs off at the runoff coefficient ψ; routing delays in the network are ignored, as
+    befits a screening. Steps are the hyetograph's (each intensity holds until the next
+    time; nothing after the last time).
+
+    Parameters
+    ----------
+    times_s
+        Step start times, s, strictly increasing (the last one ends the storm).
+    rain_m_s
+        Rain intensity of each step, m/s.
+    runoff_coefficient
+        ψ, scalar or per cell.
+    drain_rate_m_s
+        r, scalar or per cell (0 where no pipe drains the cell).
+
+    Returns
+    -------
+    ndarray
+        Runoff depth per cell (the shape of the broadcast inputs), m.
+    """
+    t = np.asarray(times_s, dtype=np.float64)
+    i = np.asarray(rain_m_s, dtype=np.float64)[:-1]
+    dt = np.diff(t)
+    r = np.asarray(drain_rate_m_s, dtype=np.float64)
+    levels, inverse = np.unique(r, return_inverse=True)  # one per node: few distinct rates
+    excess = np.empty(len(levels))
+    for start in range(0, len(levels), 4096):  # bounded (levels × steps) work arrays
+        lv = levels[start:start + 4096, None]
+        excess[start:start + 4096] = (np.maximum(i[None, :] - lv, 0.0) * dt[None, :]).sum(axis=1)
+    return np.asarray(runoff_coefficient, dtype=np.float64) * excess[inverse].reshape(r.shape)
 
 
 def route_runoff(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from os import PathLike
 from pathlib import Path
 
@@ -123,7 +124,7 @@ class _Sheet:
                             framealpha=0.9)
         _scale_bar(ax, t.bounds)
         _north_arrow(ax)
-        ax.set_title(title, fontsize=13, loc="left")
+        ax.set_title(textwrap.fill(title, 90), fontsize=12, loc="left")
         self.fig.text(0.01, 0.005, f"Data: {sources}. DEM {t.dx:g} m. Drawn "
                       f"{dt.date.today():%Y-%m-%d} by floodrisk.", fontsize=7, color="#444444")
         self.fig.savefig(path, dpi=dpi)
@@ -296,8 +297,11 @@ def plot_ponding(terrain: Grid, depth: Grid, depressions: gpd.GeoDataFrame,
     if len(depressions):
         wet = depressions["stored_volume"] > 0 if "stored_volume" in depressions else \
             np.ones(len(depressions), bool)
-        depressions[wet].boundary.plot(ax=sheet.ax, color="#08306b", lw=0.6, zorder=3)
-        depressions[~wet].boundary.plot(ax=sheet.ax, color="#525252", lw=0.4, ls="--", zorder=3)
+        if wet.any():
+            depressions[wet].boundary.plot(ax=sheet.ax, color="#08306b", lw=0.6, zorder=3)
+        if (~wet).any():
+            depressions[~wet].boundary.plot(ax=sheet.ax, color="#525252", lw=0.4, ls="--",
+                                            zorder=3)
         sheet.handles += [
             Line2D([], [], color="#08306b", lw=1, label=f"Depressions holding water ({int(wet.sum())})"),
             Line2D([], [], color="#525252", lw=1, ls="--",
