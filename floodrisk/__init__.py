@@ -7,19 +7,30 @@ Public API::
     net = floodrisk.load_network("city.gpkg", dem=dem)        # DrainageNetwork
     assets = floodrisk.load_assets("city.gpkg", dem=dem)      # Assets
     study = floodrisk.load_study("configs/demo.toml")         # Study: all of the above
+
+    storm = floodrisk.chicago(floodrisk.city_formula("zhengzhou"), 50, 180)   # Hyetograph
+    findings = floodrisk.check_network(net)                   # table of data problems
+    pipes = floodrisk.assess_capacity(net, floodrisk.city_formula("zhengzhou"), dem=dem)
+    result = floodrisk.screen(dem, runoff_m=0.05)             # depressions, ponded depth
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .capacity import CapacitySettings, assess_capacity
 from .config import StudyConfig, load_config
+from .engines.screening import ScreeningSettings, screen
 from .errors import FloodRiskError
 from .grid import Grid
 from .io.assets import read_assets as load_assets
 from .io.network import read_network as load_network
+from .io.rainfall import city_formula, load_storm, read_hyetograph_csv
 from .io.raster import read_dem as load_dem
 from .io.study import read_study as load_study
-from .network import DrainageNetwork
+from .io.swmm_inp import read_swmm_network
+from .network import DrainageNetwork, check_network, to_graph
+from .rainfall import Hyetograph, StormFormula, StormTable, block, chicago, zhengzhou_720
 from .study import Assets, Study
+from .terrain import fill_depressions, find_depressions
 
 try:
     __version__ = version("floodrisk")
@@ -39,4 +50,22 @@ __all__ = [
     "Assets",
     "Study",
     "FloodRiskError",
+    "read_swmm_network",
+    "Hyetograph",
+    "StormFormula",
+    "StormTable",
+    "city_formula",
+    "load_storm",
+    "read_hyetograph_csv",
+    "chicago",
+    "block",
+    "zhengzhou_720",
+    "to_graph",
+    "check_network",
+    "assess_capacity",
+    "CapacitySettings",
+    "fill_depressions",
+    "find_depressions",
+    "screen",
+    "ScreeningSettings",
 ]

@@ -441,7 +441,7 @@ def accumulate(net: DrainageNetwork, catchments: pd.DataFrame, formula: StormFor
     A = np.bincount(comp, weights=a_loc, minlength=ncomp)
     PA = np.bincount(comp, weights=pa_loc, minlength=ncomp)
     QF = np.zeros(ncomp)
-    T = np.full(ncomp, s.inlet_time)
+    T = np.full(ncomp, s.inlet_time, dtype=np.float64)
     capped = is_pump & np.isfinite(cap)
 
     # edges grouped by their source component (CSR), external edges counted for Kahn

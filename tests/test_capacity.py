@@ -334,3 +334,24 @@ def test_bellinge_capacity(validation_dir):
     assert sorted(pc.link_id[pc.full_capacity.isna()]) == sorted(level)
     assert set(level) <= set(flat) and len(level) >= 5
     assert (pc.capacity_class == "unknown").sum() == len(level)
+
+
+def test_integer_settings_from_toml_keep_fractional_times():
+    """TOML `inlet_time = 10` is an int: times of concentration must stay fractional."""
+    from floodrisk.capacity import CapacitySettings, assess_capacity
+    from floodrisk.rainfall import StormFormula
+    from floodrisk.synthetic import generate_city
+    from floodrisk.network import DrainageNetwork
+    import numpy as np
+
+    city = generate_city(width=800.0, height=600.0)
+    L = city.layers
+    net = DrainageNetwork(nodes=L["nodes"], conduits=L["conduits"], pumps=L["pumps"],
+                          stations=L["stations"], subcatchments=L["subcatchments"],
+                          crs=city.dem.crs)
+    f = StormFormula(A=3073.0, C=0.892, b=15.1, n=0.824)
+    as_int = assess_capacity(net, f, settings=CapacitySettings(inlet_time=10))
+    as_float = assess_capacity(net, f, settings=CapacitySettings(inlet_time=10.0))
+    t = as_int["time_of_concentration"].to_numpy()
+    assert np.array_equal(t, as_float["time_of_concentration"].to_numpy())
+    assert (t % 1 != 0).any()
