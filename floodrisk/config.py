@@ -18,6 +18,8 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
 from .capacity import CapacitySettings
 from .engines.screening import ScreeningSettings
 from .errors import ConfigError, FloodRiskError, InputFileError
+from .rainfall import Hyetograph
+from .scenario import Scenario
 
 __all__ = [
     "EntranceDefault",
@@ -27,6 +29,7 @@ __all__ = [
     "NetworkConfig",
     "AssetsConfig",
     "StormConfig",
+    "ScenarioConfig",
     "CapacityConfig",
     "ScreeningConfig",
     "StudyConfig",
@@ -239,6 +242,40 @@ class ScreeningConfig(_Frozen):
         return own
 
 
+class ScenarioConfig(_Frozen):
+    """``[scenario]``: what goes wrong during the storm (see :class:`floodrisk.scenario.Scenario`)."""
+
+    name: str | None = Field(None, description="short name (default: from the storm)")
+    duration: float | None = Field(None, gt=0, description="simulated s (default: storm + 2 h)")
+    failed_stations: dict[str, float] = Field(
+        default_factory=dict, description="station_id → time it stops, s from the storm's start")
+    inlet_blockage: float | dict[str, float] = Field(
+        0.0, description="fraction 0-1 of inlet capture lost, overall or per node_id")
+    outfall_stage: dict[str, float] = Field(
+        default_factory=dict, description="outfall node_id → fixed water level, m")
+
+    @field_validator("inlet_blockage")
+    @classmethod
+    def _fraction(cls, v: float | dict[str, float]) -> float | dict[str, float]:
+        values = v.values() if isinstance(v, dict) else [v]
+        if any(not 0.0 <= float(x) <= 1.0 for x in values):
+            raise ValueError("inlet blockage is a fraction from 0 to 1")
+        return v
+
+    @field_validator("failed_stations")
+    @classmethod
+    def _times(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(not t >= 0 for t in v.values()):
+            raise ValueError("failure times are seconds from the storm's start, ≥ 0")
+        return v
+
+    def build(self, storm: Hyetograph) -> Scenario:
+        """The scenario of this config with its storm."""
+        return Scenario(name=self.name or storm.name, storm=storm, duration=self.duration,
+                        failed_stations=self.failed_stations, inlet_blockage=self.inlet_blockage,
+                        outfall_stage=self.outfall_stage)
+
+
 class StudyConfig(_Frozen):
     """A study: what city data to load and how."""
 
@@ -249,6 +286,7 @@ class StudyConfig(_Frozen):
     network: NetworkConfig
     assets: AssetsConfig | None = None
     storm: StormConfig | None = None
+    scenario: ScenarioConfig = Field(default_factory=ScenarioConfig)
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     screening: ScreeningConfig = Field(default_factory=ScreeningConfig)
     source: Path | None = Field(None, description="the config file this was read from")
