@@ -677,7 +677,7 @@ def test_regulators_removed_and_controls_that_name_them(tmp_path, names):
     r2 = regs.copy()
     r2.loc[r2.link_id == "3", ["crest_height", "coefficient"]] = [0.5 * FT, 0.61]
     text = render_inp(edited(m, regulators=r2)).text()
-    (old, new), = changed_lines(m.inp.text(), text)
+    (_, new), = changed_lines(m.inp.text(), text)
     assert new.split() == ["3", "3", "4", "SIDE", "0.5", "0.61", "NO", "0"]
     # a new weir cannot be written: SWMM needs its section
     extra = pd.concat([regs, regs.assign(link_id="W9", kind="weir", from_node="1", to_node="2")],
