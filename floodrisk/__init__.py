@@ -12,6 +12,11 @@ Public API::
     findings = floodrisk.check_network(net)                   # table of data problems
     pipes = floodrisk.assess_capacity(net, floodrisk.city_formula("zhengzhou"), dem=dem)
     result = floodrisk.screen(dem, runoff_m=0.05)             # depressions, ponded depth
+
+    model = floodrisk.read_inp("model.inp", crs="EPSG:4547")  # SwmmModel; .network in SI
+    floodrisk.write_inp(model, "copy.inp")                    # SWMM reads it back
+    scenario = floodrisk.Scenario(name="P50", storm=storm, failed_stations={"PS01": 3600})
+    drainage = floodrisk.run_swmm(study, scenario)            # DrainageResult (EPA SWMM)
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -19,6 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .capacity import CapacitySettings, assess_capacity
 from .config import StudyConfig, load_config
 from .engines.screening import ScreeningSettings, screen
+from .engines.swmm import DrainageResult, SwmmSettings, build_model, run_inp, run_scenarios, run_swmm
 from .errors import FloodRiskError
 from .grid import Grid
 from .io.assets import read_assets as load_assets
@@ -26,10 +32,14 @@ from .io.network import read_network as load_network
 from .io.rainfall import city_formula, load_storm, read_hyetograph_csv
 from .io.raster import read_dem as load_dem
 from .io.study import read_study as load_study
+from .io.swmm_inp import read_swmm_model as read_inp
 from .io.swmm_inp import read_swmm_network
+from .io.swmm_inp import write_swmm_model as write_inp
 from .network import DrainageNetwork, check_network, to_graph
 from .rainfall import Hyetograph, StormFormula, StormTable, block, chicago, zhengzhou_720
+from .scenario import Scenario, StageSeries
 from .study import Assets, Study
+from .swmm_model import SwmmModel
 from .terrain import fill_depressions, find_depressions
 
 try:
@@ -68,4 +78,15 @@ __all__ = [
     "find_depressions",
     "screen",
     "ScreeningSettings",
+    "read_inp",
+    "write_inp",
+    "SwmmModel",
+    "Scenario",
+    "StageSeries",
+    "SwmmSettings",
+    "build_model",
+    "run_swmm",
+    "run_inp",
+    "run_scenarios",
+    "DrainageResult",
 ]

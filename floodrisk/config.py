@@ -17,6 +17,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
 
 from .capacity import CapacitySettings
 from .engines.screening import ScreeningSettings
+from .engines.swmm import SwmmSettings
 from .errors import ConfigError, FloodRiskError, InputFileError
 from .rainfall import Hyetograph
 from .scenario import Scenario
@@ -32,6 +33,8 @@ __all__ = [
     "ScenarioConfig",
     "CapacityConfig",
     "ScreeningConfig",
+    "SwmmConfig",
+    "ENGINES",
     "StudyConfig",
     "load_config",
 ]
@@ -242,6 +245,40 @@ class ScreeningConfig(_Frozen):
         return own
 
 
+class SwmmConfig(_Frozen):
+    """``[swmm]``: the SWMM engine (EPA SWMM 5 dynamic wave through pyswmm).
+
+    ``refuse_bad_continuity`` makes a run whose runoff or flow routing continuity error
+    exceeds ``continuity_bound`` (%) fail without a run folder instead of finishing with
+    the problem flagged in ``summary.json`` and ``manifest.json``; every other key is a
+    :class:`floodrisk.engines.swmm.SwmmSettings` field (routing_step, report_step,
+    allow_ponding, infiltration, horton_*, ga_*, n_impervious, continuity_bound, ...).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    refuse_bad_continuity: bool = False
+    settings: SwmmSettings = Field(default_factory=SwmmSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        own = {k: data[k] for k in ("refuse_bad_continuity",) if k in data}
+        rest = {k: v for k, v in data.items() if k not in ("refuse_bad_continuity", "settings")}
+        own["settings"] = _settings_from(SwmmSettings, {**data.get("settings", {}), **rest})
+        return own
+
+
+#: Engines ``floodrisk run`` can use: name → what it simulates.
+ENGINES = {
+    "screening": "network checks, pipe capacity and terrain depression screening only",
+    "swmm": "the screening, then EPA SWMM 5 dynamic-wave routing of subcatchment runoff "
+            "(flooded nodes and volumes; no 2D surface)",
+}
+
+
 class ScenarioConfig(_Frozen):
     """``[scenario]``: what goes wrong during the storm (see :class:`floodrisk.scenario.Scenario`)."""
 
@@ -289,6 +326,9 @@ class StudyConfig(_Frozen):
     scenario: ScenarioConfig = Field(default_factory=ScenarioConfig)
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     screening: ScreeningConfig = Field(default_factory=ScreeningConfig)
+    swmm: SwmmConfig = Field(default_factory=SwmmConfig)
+    engine: Literal["screening", "swmm"] = Field(
+        "screening", description="what `floodrisk run` simulates (see ENGINES)")
     source: Path | None = Field(None, description="the config file this was read from")
 
     @field_validator("crs")

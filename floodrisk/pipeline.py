@@ -2,8 +2,9 @@
 
 A run loads and validates the study, takes its design storm, works out the inventory,
 checks the network data, assesses the capacity of every pipe and screens the terrain's
-depressions for where the storm's surplus ponds. Later engines and assessments add
-their stages here.
+depressions for where the storm's surplus ponds. With the ``swmm`` engine it then builds
+the study's EPA SWMM model under the config's scenario and routes the storm through the
+pipes (flooded nodes and volumes). Later engines and assessments add their stages here.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from typing import Any
 import numpy as np
 
 from .capacity import assess_capacity
-from .config import StudyConfig, load_config
+from .config import ENGINES, StudyConfig, load_config
 from .engines.screening import ScreeningResult, screen
+from .engines.swmm import DrainageResult, run_swmm
+from .errors import ConfigError
 from .inventory import summarize
+from .io.drainage import drainage_layers, write_series_csv
 from .io.findings import findings_table, write_findings_gpkg
 from .io.rainfall import city_formula, load_storm, read_storm, write_hyetograph_csv
 from .io.raster import write_geotiff
@@ -31,7 +35,7 @@ from .io.vector import write_layers
 from .network import check_network, conduit_hydraulics, findings_geometry
 from .rainfall import Hyetograph, StormModel, storm_label
 from .report.charts import plot_hyetograph
-from .report.maps import plot_inputs, plot_pipe_capacity, plot_ponding
+from .report.maps import plot_inputs, plot_node_flooding, plot_pipe_capacity, plot_ponding
 from .study import Study
 from .surplus import surplus_runoff
 from .terrain import depression_polygons, find_depressions
@@ -92,6 +96,7 @@ def _screen(study: Study, storm: Hyetograph, pipes: Any, cfg: StudyConfig) -> Sc
 
 def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike[str], *,
               name: str | None = None, kind: str = "run", inputs: bool = True,
+              engine: str | None = None,
               progress: Callable[[str], None] | None = None) -> RunOutcome:
     """Load a study, run the analysis, and write a run folder.
 
@@ -111,8 +116,12 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
     inputs
         Whether to write the validated inputs (``study.gpkg``, ``elevation.tif``, the
         input map) besides the results.
+    engine
+        ``"screening"`` or ``"swmm"`` (:data:`floodrisk.config.ENGINES`); default the
+        config's ``engine``.
     progress
-        Called with the name of each stage as it starts.
+        Called with the name of each stage as it starts; during the SWMM run also with
+        ``"drainage <percent>"`` after every stride.
 
     Returns
     -------
@@ -120,6 +129,13 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
     """
     say = progress or (lambda stage: None)
     cfg = config if isinstance(config, StudyConfig) else load_config(config)
+    engine = engine or cfg.engine
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}.",
+                          path=cfg.source, field="engine")
+    if engine == "swmm" and cfg.storm is None:
+        raise ConfigError("the swmm engine needs a design storm.", path=cfg.source,
+                          field="storm", hint="Add a [storm] section (see the README).")
     say("load")
     t0 = time.perf_counter()
     study = read_study(cfg)
@@ -156,8 +172,29 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                                 "peak_mm_h": round(storm.peak_mm_h, 2),
                                 "duration_min": round(storm.duration_s / 60, 1)}
             summary["screening"] = _screening_summary(result)
+        drainage = None
+        if engine == "swmm":
+            say("drainage")
+            with run.stage("drainage"):
+                drainage = run_swmm(
+                    study, cfg.scenario.build(storm), cfg.swmm.settings, keep=run.path / "swmm",
+                    raise_on_continuity=cfg.swmm.refuse_bad_continuity,
+                    progress=lambda t, total: say(f"drainage {100 * t / total:.0f}"))
+            summary["drainage"] = _drainage_summary(drainage)
+            run.manifest["drainage"] = {
+                "engine": f"EPA SWMM {drainage.swmm_version} (pyswmm)",
+                "scenario": drainage.name,
+                "continuity_ok": drainage.continuity_ok,
+                "runoff_error_pct": drainage.runoff_error,
+                "routing_error_pct": drainage.routing_error,
+                "continuity_bound_pct": drainage.continuity_bound,
+                "message": drainage.message,
+                "timings_s": {k: round(v, 3) for k, v in drainage.timings.items()},
+                "notes": list(drainage.notes)}
         say("write")
         with run.stage("write"):
+            if drainage is not None:
+                _write_drainage(run, study, drainage, sources)
             results: dict[str, Any] = {}
             if pipes is not None:
                 results["pipe_capacity"] = pipes
@@ -212,6 +249,59 @@ def _write_inputs(run: RunFolder, study: Study) -> None:
                  run.output("study.gpkg", "validated input layers on the canonical schema; "
                             "conduits with slope, full_capacity, full_velocity"))
     plot_inputs(study, run.output("inputs_map.png", "map of the study inputs on a hillshaded DEM"))
+
+
+def _write_drainage(run: RunFolder, study: Study, result: DrainageResult, sources: str) -> None:
+    """The SWMM model and its files, result layers, series and map."""
+    for f, what in (("model.inp", "the EPA SWMM model that was run (opens in the SWMM GUI)"),
+                    ("model.rpt", "SWMM's report: continuity and summary tables"),
+                    ("model.out", "SWMM's binary output (every node and link, each report "
+                                  "step)")):
+        run.output(f"swmm/{f}", what)
+    layers = drainage_layers(study.network, result)
+    write_layers(layers, run.output("drainage.gpkg", "SWMM results on the network: "
+                                    + ", ".join(layers) + " layers"))
+    flooded = list(result.flooded_nodes["node_id"].astype(str))
+    if "node_flooding" in result.series:
+        write_series_csv(result.series["node_flooding"], run.output(
+            "node_flooding.csv", "flooding rate (m³/s) of every node that flooded, per report "
+            "step (time_s from the simulation start)"), columns=flooded)
+    if "pump_flow" in result.series and len(result.pumps):
+        write_series_csv(result.series["pump_flow"], run.output(
+            "pump_flow.csv", "flow (m³/s) of every pump, per report step"))
+    plot_node_flooding(study.terrain, layers["drainage_nodes"], layers["drainage_conduits"],
+                       run.output("drainage.png", "map of flooded nodes and conduit loads "
+                                  "(SWMM)"),
+                       title=f"{study.name}: SWMM dynamic wave, {result.name}", sources=sources)
+
+
+def _drainage_summary(r: DrainageResult) -> dict[str, Any]:
+    flooded = r.flooded_nodes.sort_values("flood_volume", ascending=False)
+    c = r.conduits
+    out: dict[str, Any] = {
+        "scenario": r.name,
+        "continuity_ok": r.continuity_ok,
+        "runoff_error_pct": round(r.runoff_error, 3),
+        "routing_error_pct": round(r.routing_error, 3),
+        "flooded_nodes": len(flooded),
+        "flood_volume_m3": round(float(r.totals.get("flooding_m3", 0.0)), 1),
+        "outflow_m3": round(float(r.totals.get("outflow_m3", 0.0)), 1),
+        "rainfall_mm": round(float(r.totals.get("rainfall_mm", float("nan"))), 2),
+        "surcharged_conduits": int((c["hours_surcharged"] > 0).sum()),
+        "conduits_over_full_flow": int((c["peak_flow_ratio"] > 1).sum()),
+        "worst_nodes": [{"node_id": str(row.node_id),
+                         "flood_volume_m3": round(float(row.flood_volume), 1),
+                         "hours_flooded": round(float(row.hours_flooded), 2)}
+                        for row in flooded.head(5).itertuples()],
+    }
+    if len(r.pumps):
+        out["pumps"] = {str(p.pump_id): {"hours_on": round(float(p.hours_on), 2),
+                                         "volume_m3": round(float(p.volume), 1),
+                                         "startups": int(p.startups)}
+                        for p in r.pumps.itertuples()}
+    if not r.continuity_ok:
+        out["warning"] = r.message
+    return out
 
 
 def _capacity_summary(pipes: Any, formula: StormModel, cfg: StudyConfig) -> dict[str, Any]:

@@ -25,7 +25,7 @@ def test_version():
 
 
 @pytest.mark.parametrize("command", ["demo", "run", "screen", "synthetic", "schema", "storm",
-                                     "check"])
+                                     "check", "swmm-import", "swmm-export"])
 def test_every_command_has_help(command):
     r = cli(command, "--help")
     assert r.returncode == 0
@@ -77,14 +77,17 @@ def test_demo_writes_a_complete_run_folder(tmp_path):
     names = {p.name for p in run.iterdir()}
     assert {"manifest.json", "elevation.tif", "study.gpkg", "inputs_map.png", "summary.json",
             "screening.gpkg", "ponded_depth.tif", "ponding.png", "pipe_capacity.png",
-            "checks.csv", "checks.gpkg", "storm.csv", "storm.png"} <= names
+            "checks.csv", "checks.gpkg", "storm.csv", "storm.png", "drainage.gpkg",
+            "drainage.png", "node_flooding.csv", "pump_flow.csv", "swmm"} <= names
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert {i["role"] for i in manifest["inputs"]} == {"dem", "network", "assets"}
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
-    assert {"load", "inventory", "check", "capacity", "screen", "write", "total"} <= set(
-        manifest["timings_s"])
+    assert {"load", "inventory", "check", "capacity", "screen", "drainage", "write",
+            "total"} <= set(manifest["timings_s"])
+    assert manifest["drainage"]["continuity_ok"] is True
     assert "Depressions" in r.stdout and "Pipe capacity" in r.stdout
+    assert "SWMM continuity" in r.stdout and "Flooded nodes (SWMM)" in r.stdout
     assert str(run) in r.stdout.replace("\n", "")
     # Nothing half-written is left beside it.
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
@@ -99,3 +102,17 @@ def test_screen_writes_results_without_the_inputs(tmp_path):
     assert {"screening.gpkg", "ponded_depth.tif", "ponding.png", "pipe_capacity.png",
             "checks.csv"} <= names
     assert not {"study.gpkg", "inputs_map.png"} & names
+
+
+def test_run_engine_option_overrides_the_config(tmp_path):
+    r = cli("--quiet", "run", str(ROOT / "configs" / "demo.toml"), "--out", str(tmp_path),
+            "--engine", "screening")
+    assert r.returncode == 0, r.stderr
+    (run,) = tmp_path.iterdir()
+    names = {p.name for p in run.iterdir()}
+    assert "screening.gpkg" in names and not {"swmm", "drainage.gpkg"} & names
+    assert "drainage" not in json.loads((run / "manifest.json").read_text())
+    r = cli("run", str(ROOT / "configs" / "demo.toml"), "--out", str(tmp_path / "x"),
+            "--engine", "itzi")
+    assert r.returncode == 2 and "unknown engine 'itzi'" in r.stderr
+    assert not (tmp_path / "x").exists() or not list((tmp_path / "x").iterdir())

@@ -14,22 +14,33 @@ from .app import STATE, app, err, guarded, out
 
 _STAGES = {"load": "Loading and validating inputs", "analyse": "Inventory",
            "check": "Checking the network data", "capacity": "Pipe capacity assessment",
-           "screen": "Depression screening", "write": "Writing GeoTIFFs, GeoPackages and maps"}
+           "screen": "Depression screening", "drainage": "SWMM dynamic-wave routing",
+           "write": "Writing GeoTIFFs, GeoPackages and maps"}
+
+
+def _describe(stage: str) -> str:
+    name, _, pct = stage.partition(" ")
+    label = _STAGES.get(name, stage)
+    return f"{label} ({pct} % of the simulated time)" if pct else label
 
 
 def run_with_progress(config: Path, out_dir: Path, name: str | None, *,
-                      screen_only: bool = False) -> Any:
+                      screen_only: bool = False, engine: str | None = None) -> Any:
     """Run the pipeline with a spinner naming the current stage (none with --quiet)."""
     from ..pipeline import run_study, screen_study
 
-    run = screen_study if screen_only else run_study
+    kwargs: dict[str, Any] = {"name": name}
+    if screen_only:
+        run = screen_study
+    else:
+        run, kwargs["engine"] = run_study, engine
     if STATE["quiet"]:
-        return run(config, out_dir, name=name)
+        return run(config, out_dir, **kwargs)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("Starting", total=None)
-        return run(config, out_dir, name=name,
-                   progress=lambda stage: bar.update(task, description=_STAGES.get(stage, stage)))
+        return run(config, out_dir, **kwargs,
+                   progress=lambda stage: bar.update(task, description=_describe(stage)))
 
 
 def print_outcome(outcome: Any) -> None:
@@ -74,7 +85,24 @@ def print_outcome(outcome: Any) -> None:
                                      f"water ({sc['ponded_volume_m3']:.0f} m³), "
                                      f"{sc['overflowing']} overflowing; deepest "
                                      f"{sc['max_ponded_depth_m']:.2f} m")
+    if "drainage" in s:
+        d = s["drainage"]
+        ok = "[green]within bound[/]" if d["continuity_ok"] else "[bold red]EXCEEDS BOUND[/]"
+        table.add_row("SWMM continuity", f"runoff {d['runoff_error_pct']:.2f} %, routing "
+                                         f"{d['routing_error_pct']:.2f} % ({ok})")
+        worst = ", ".join(f"{w['node_id']} {w['flood_volume_m3']:,.0f} m³"
+                          for w in d["worst_nodes"][:3])
+        table.add_row("Flooded nodes (SWMM)", f"{d['flooded_nodes']} nodes, "
+                                              f"{d['flood_volume_m3']:,.0f} m³"
+                                              + (f"; most: {worst}" if worst else ""))
+        table.add_row("Conduits (SWMM)", f"{d['conduits_over_full_flow']} above full-bore flow, "
+                                         f"{d['surcharged_conduits']} surcharged")
+        if "pumps" in d:
+            table.add_row("Pumps (SWMM)", ", ".join(
+                f"{k} {v['hours_on']:.1f} h on" for k, v in d["pumps"].items()))
     out.print(table)
+    if "drainage" in s and not s["drainage"]["continuity_ok"]:
+        err.print(f"[bold yellow]warning:[/] {s['drainage']['warning']}")
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
     out.print(f"Timings: {timing}")
     out.print(f"Run written to [bold]{outcome.path}[/]:")
@@ -104,9 +132,15 @@ def demo(out_dir: Path = typer.Option(Path("runs"), "--out", help="Folder for th
 def run(config: Path = typer.Argument(..., help="Study config (TOML)."),
         out_dir: Path = typer.Option(Path("runs"), "--out", help="Folder for the run folder."),
         name: str = typer.Option(None, "--name", help="Run folder name (default: run-<time>)."),
+        engine: str = typer.Option(None, "--engine",
+                                   help="screening | swmm (default: the config's engine)."),
         ) -> None:
-    """Load the study a config names, check it, and write a run folder."""
-    print_outcome(run_with_progress(config, out_dir, name))
+    """Run the study a config names and write a run folder.
+
+    Every engine checks the network, assesses pipe capacity and screens depressions;
+    ``swmm`` then routes the config's scenario through the pipes with EPA SWMM (flooded
+    nodes and volumes, conduit loads, pump operation; the model is kept in swmm/)."""
+    print_outcome(run_with_progress(config, out_dir, name, engine=engine))
 
 
 @app.command()

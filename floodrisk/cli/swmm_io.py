@@ -87,3 +87,53 @@ def swmm_import(
         out.print(f"Subcatchments: {n_net} of {len(m.subcatchments)} drain to a node, "
                   f"{poly} with polygons")
     out.print(f"Layers written to [bold]{target}[/]: {', '.join(layers)}.")
+
+
+@app.command("swmm-export")
+@guarded
+def swmm_export(
+    config: Path = typer.Argument(..., help="Study config (TOML) with a [storm]."),
+    out_path: Path = typer.Option(..., "--out", help=".inp file to write (must not exist)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing file."),
+) -> None:
+    """Build the study's EPA SWMM model (nodes, conduits, pumps with their levels,
+    subcatchments, the [storm] as a rain gauge, the [scenario]'s failures and outfall
+    stages, the [swmm] options) and write it as an .inp file SWMM and PCSWMM open."""
+    from ..config import load_config
+    from ..engines.swmm import build_model
+    from ..errors import ConfigError, InputError
+    from ..io.rainfall import read_storm
+    from ..io.study import read_study
+    from ..io.swmm_inp import parse_inp
+
+    cfg = load_config(config)
+    if cfg.storm is None:
+        raise ConfigError("the model needs a design storm for its rain gauge.", path=config,
+                          field="storm", hint="Add a [storm] section (see the README).")
+    if out_path.exists() and not overwrite:
+        raise InputError("the file exists already.", path=out_path,
+                         hint="Give a new name, or --overwrite to replace it.")
+    if not out_path.parent.is_dir():
+        raise InputFileError("the folder to write into does not exist.", path=out_path.parent)
+    study = read_study(cfg)
+    storm, _ = read_storm(cfg.storm)
+    build = build_model(study, cfg.scenario.build(storm), cfg.swmm.settings)
+    inp = parse_inp(build.text)
+    tmp = out_path.with_name(f".{out_path.stem}.{uuid.uuid4().hex[:8]}.tmp.inp")
+    try:
+        tmp.write_text(build.text, encoding="utf-8")
+        os.replace(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if STATE["quiet"]:
+        typer.echo(str(out_path))
+        return
+    counts = {sec: len(inp.rows(sec)) for sec in ("JUNCTIONS", "OUTFALLS", "STORAGE",
+                                                  "CONDUITS", "PUMPS", "SUBCATCHMENTS")}
+    out.print(f"{study.name}: " + ", ".join(_plural(n, k.lower().rstrip("s")) for k, n in
+                                            counts.items() if n))
+    out.print(f"Scenario {build.name}: {build.rain_depth_mm:.1f} mm of rain, "
+              f"{build.duration / 3600:g} h simulated; FLOW_UNITS CMS, DYNWAVE.")
+    for note in build.notes:
+        out.print(f"  note: {note}")
+    out.print(f"Model written to [bold]{out_path}[/].")

@@ -1,19 +1,22 @@
 """Child-process side of the SWMM engine: open, step and close one simulation.
 
-:mod:`floodrisk.engines.swmm` starts this file in a fresh process of the ``spawn``
-multiprocessing context, one simulation per process (pyswmm and the SWMM engine hold one
-simulation per process). It is run with :func:`runpy.run_path`, not imported through the
-package: the child then loads only the standard library, pyswmm and swmm-toolkit (about
-0.15 s) instead of the whole floodrisk package (about 1.4 s), which matters when the
-wrapper is timed against a plain ``swmm_run``. That is also why it holds no floodrisk
+:mod:`floodrisk.engines.swmm` starts this file as a script in a fresh Python process
+(``python _swmm_worker.py``), one simulation per process (pyswmm and the SWMM engine hold
+one simulation per process). It is not imported through the package: the child loads only
+the standard library, pyswmm and swmm-toolkit (about 0.15 s) instead of the whole
+floodrisk package (about 1.4 s), and nothing of the caller's main module (which the
+``spawn`` start method of multiprocessing would re-run, and which does not exist for
+``python -`` or some embedded interpreters). That is also why it holds no floodrisk
 imports and works on plain dicts, lists and floats.
 
-Protocol on the pipe (child → parent), each message a tuple:
+Protocol: the job comes as one JSON object on stdin (``inp``, ``rpt``, ``out``, ``cwd``,
+``stride``, ``tables``); the child answers with JSON lines on the stdout it was given
+(anything the SWMM engine or a library prints goes to stderr instead):
 
-- ``("progress", elapsed_s, total_s)`` after every stride;
-- ``("done", payload)`` once, after the simulation was closed (payload: element ids and
+- ``["progress", elapsed_s, total_s]`` after every stride;
+- ``["done", payload]`` once, after the simulation was closed (payload: element ids and
   types, the statistics SWMM kept, the continuity errors and totals, timings);
-- ``("error", {"type", "message", "traceback"})`` if anything failed.
+- ``["error", {"type", "message", "traceback"}]`` if anything failed.
 
 Units are the model's (floodrisk's models use FLOW_UNITS CMS: m, m³/s, m³).
 """
@@ -22,10 +25,17 @@ from __future__ import annotations
 
 import ctypes
 import glob
+import json
 import os
+import sys
 import time
 import traceback
 from datetime import datetime
+
+# the script's folder (floodrisk/engines) is sys.path[0]: its swmm.py would shadow the
+# swmm-toolkit package that pyswmm imports as ``swmm``
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
 #: SWMM 5.2 toolkit property codes for ``swmm_getValue`` (swmm5.h, swmm_LinkProperty).
 _LINK_FULLDEPTH = 405
@@ -201,5 +211,20 @@ def main(conn, job: dict) -> None:
         conn.close()
 
 
-if __name__ == "__floodrisk_swmm_worker__":   # run_path(..., run_name=...) from the parent
-    main(CONN, JOB)   # noqa: F821 (given as init_globals)
+class _Channel:
+    """JSON lines to the parent on the process's original stdout."""
+
+    def __init__(self) -> None:
+        self._out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+        os.dup2(2, 1)                 # C-level prints of the engine go to stderr
+        sys.stdout = sys.stderr
+
+    def send(self, message: tuple) -> None:
+        self._out.write(json.dumps(message) + "\n")
+
+    def close(self) -> None:
+        self._out.close()
+
+
+if __name__ == "__main__":
+    main(_Channel(), json.loads(sys.stdin.read()))

@@ -7,9 +7,8 @@ Three steps, kept apart:
    FLOW_UNITS CMS, DYNWAVE routing) from a :class:`~floodrisk.study.Study` and a
    :class:`~floodrisk.scenario.Scenario`;
 2. :func:`run_swmm` (a built model) and :func:`run_inp` (any ``.inp`` file) run it in a
-   fresh process of the ``spawn`` multiprocessing context — one simulation per process,
-   always inside pyswmm's context manager — stepping ``sim.step_advance(stride)`` and
-   reporting progress through a pipe; :func:`run_scenarios` runs several at once, each in
+   fresh Python process — one simulation per process, always inside pyswmm's context
+   manager — stepping ``sim.step_advance(stride)`` and reporting progress as JSON lines; :func:`run_scenarios` runs several at once, each in
    its own process;
 3. the parent reads SWMM's statistics (sent back by the child), the binary ``.out`` file
    (time series, read with numpy: :func:`read_out`) and the ``.rpt`` (continuity tables,
@@ -83,22 +82,22 @@ the simulation start, the first at one report step). Link ends and flow signs fo
 the ``.inp`` as drawn (SWMM turns adverse conduits round inside; its output keeps the
 drawn sign).
 
-*Processes.* The child is started with :func:`runpy.run_path` on ``_swmm_worker.py`` so
-that it loads pyswmm alone (0.12 s) rather than the floodrisk package (1.4 s). The
-``spawn`` start method still re-runs the *caller's* main module in the child: a script
-whose top level imports floodrisk (or the ``floodrisk`` console script) pays about 1.3 s
-more per SWMM process; ``python -m`` entry points and guarded imports do not.
+*Processes.* The child is ``python _swmm_worker.py`` (:mod:`subprocess`), so that it
+loads pyswmm alone (0.12 s) rather than the floodrisk package (1.4 s), and nothing of the
+caller's main module (multiprocessing's ``spawn`` would re-run it: 1.3 s more per SWMM
+process under the ``floodrisk`` console script, and a failure for ``python -`` scripts).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
+import json
 import os
 import re
-import runpy
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -116,7 +115,7 @@ import pandas as pd
 from ..errors import ConfigError, ContinuityError, InputError, NetworkError, SimulationError
 from ..rainfall import Hyetograph
 from ..scenario import Scenario, StageSeries
-from ..variables import Variable
+from ..variables import Variable, of
 
 __all__ = ["SwmmSettings", "SwmmBuild", "DrainageResult", "SWMM_VARIABLES", "SERIES",
            "build_model", "build_inp", "run_swmm", "run_inp", "run_scenarios",
@@ -137,42 +136,9 @@ SERIES = MappingProxyType({
     "rainfall": "Rain intensity over the catchment (mm/h)",
 })
 
-#: Every column of the result tables, declared once (name, unit, meaning, table).
-SWMM_VARIABLES: tuple[Variable, ...] = (
-    Variable("max_depth", "m", "Deepest water above the node invert", "drainage_nodes"),
-    Variable("max_head", "m", "Highest water surface elevation at the node", "drainage_nodes"),
-    Variable("time_max_depth", "s", "Time of the deepest water, from the simulation start",
-             "drainage_nodes"),
-    Variable("hours_surcharged", "h", "Time the water stood above the highest conduit crown",
-             "drainage_nodes"),
-    Variable("hours_flooded", "h", "Time the node spilled onto the surface", "drainage_nodes"),
-    Variable("flood_volume", "m³", "Water that left the node onto the surface",
-             "drainage_nodes"),
-    Variable("peak_flooding", "m³/s", "Highest rate of spilling onto the surface",
-             "drainage_nodes"),
-    Variable("peak_inflow", "m³/s", "Highest total inflow to the node", "drainage_nodes"),
-    Variable("uncaptured_volume", "m³", "Runoff meant for the node lost to blocked inlets",
-             "drainage_nodes"),
-    Variable("peak_flow", "m³/s", "Largest absolute flow in the conduit", "drainage_conduits"),
-    Variable("time_peak_flow", "s", "Time of the largest flow", "drainage_conduits"),
-    Variable("full_flow", "m³/s", "SWMM's Manning full-bore flow (all barrels)",
-             "drainage_conduits"),
-    Variable("peak_flow_ratio", "", "Peak flow over full-bore flow", "drainage_conduits"),
-    Variable("peak_velocity", "m/s", "Largest velocity", "drainage_conduits"),
-    Variable("peak_depth_ratio", "", "Deepest flow over the section height",
-             "drainage_conduits"),
-    Variable("hours_surcharged", "h", "Time the conduit ran full at both ends",
-             "drainage_conduits"),
-    Variable("hours_capacity_limited", "h", "Time the conduit limited the flow (full "
-             "upstream, hydraulic gradient above its slope)", "drainage_conduits"),
-    Variable("hours_on", "h", "Time the pump ran", "drainage_pumps"),
-    Variable("peak_flow", "m³/s", "Highest pump flow", "drainage_pumps"),
-    Variable("mean_flow", "m³/s", "Mean flow while running", "drainage_pumps"),
-    Variable("volume", "m³", "Water pumped", "drainage_pumps"),
-    Variable("startups", "", "Number of starts", "drainage_pumps"),
-    Variable("failed_at", "s", "Time the pump's station failed (NaN: it did not)",
-             "drainage_pumps"),
-)
+#: Every column of the result tables (declared in :mod:`floodrisk.variables`).
+SWMM_VARIABLES: tuple[Variable, ...] = (of("drainage_nodes") + of("drainage_conduits")
+                                        + of("drainage_pumps"))
 
 _WORKER = Path(__file__).with_name("_swmm_worker.py")
 _ID_BAD = re.compile(r'[\s;"]')
@@ -1044,6 +1010,21 @@ def build_model(study, scenario: Scenario, settings: SwmmSettings | None = None)
             coords.append((nid, _f(g.x, 12), _f(g.y, 12)))
             coords += [(copy, _f(g.x, 12), _f(g.y, 12)) for copy in copies.get(nid, [])]
 
+    vert_rows = []      # bends of drawn conduits, so that the SWMM GUI draws them as mapped
+    for k, (lid, g) in enumerate(zip(conduits["link_id"].astype(str), conduits.geometry)):
+        if g is None or g.is_empty or g.geom_type != "LineString" or len(g.coords) < 3:
+            continue
+        inner = list(g.coords)[1:-1]
+        vert_rows += [(lid, _f(x, 12), _f(y, 12))
+                      for x, y, *_ in (inner[::-1] if rev[k] else inner)]
+    xy = [(float(x), float(y)) for _, x, y in coords]
+    map_rows = []
+    if xy:
+        xs, ys = zip(*xy)
+        pad = max(max(xs) - min(xs), max(ys) - min(ys), 1.0) * 0.02
+        map_rows = [("DIMENSIONS", _f(min(xs) - pad, 12), _f(min(ys) - pad, 12),
+                     _f(max(xs) + pad, 12), _f(max(ys) + pad, 12)), ("UNITS", "Meters")]
+
     title = f"floodrisk: {study.name} | scenario {scenario.name} | storm {scenario.storm.name}"
     lines = ["[TITLE]", title.replace("\n", " "), ""]
     lines += _table("OPTIONS", "Option Value", opts)
@@ -1080,7 +1061,9 @@ def build_model(study, scenario: Scenario, settings: SwmmSettings | None = None)
     lines += _table("REPORT", "Reporting Options", [("INPUT", "NO"), ("CONTROLS", "NO"),
                                                    ("SUBCATCHMENTS", "NONE"),
                                                    ("NODES", "ALL"), ("LINKS", "ALL")])
+    lines += _table("MAP", "Dimensions and units of the map", map_rows)
     lines += _table("COORDINATES", "Node X-Coord Y-Coord", coords)
+    lines += _table("VERTICES", "Link X-Coord Y-Coord", vert_rows)
     lines += _table("Polygons", "Subcatchment X-Coord Y-Coord", poly_rows)
     for line in notes:
         log.info(line)
@@ -1143,7 +1126,7 @@ class DrainageResult:
     duration
         Simulated time, s.
     timings
-        Wall seconds: ``build``, ``process_start`` (spawn to SWMM open), ``simulate``,
+        Wall seconds: ``build``, ``process_start`` (process start to SWMM open), ``simulate``,
         ``statistics``, ``read`` (parent reading the results), ``total``.
     files
         ``inp``, ``rpt``, ``out`` paths when the files were kept (else empty).
@@ -1287,28 +1270,22 @@ def _simulation_error(rpt: Path, inp: Path, child: dict | None, keep_inp: bool
 
 def _spawn_run(inp: Path, rpt: Path, out: Path, cwd: Path, stride: float,
                progress: Progress | None, tables: bool = False) -> tuple[dict, float]:
-    """Run one simulation in a spawned process; returns the child's payload and the
-    seconds from spawning to the first progress message."""
-    ctx = multiprocessing.get_context("spawn")
-    recv, send = ctx.Pipe(duplex=False)
+    """Run one simulation in a new Python process; returns the child's payload and the
+    seconds from starting it to its first progress message."""
     job = {"inp": str(inp), "rpt": str(rpt), "out": str(out), "cwd": str(cwd),
            "stride": float(stride), "tables": bool(tables)}
-    proc = ctx.Process(target=runpy.run_path, args=(str(_WORKER),),
-                       kwargs={"init_globals": {"CONN": send, "JOB": job},
-                               "run_name": "__floodrisk_swmm_worker__"},
-                       name="floodrisk-swmm", daemon=True)
     t0 = time.perf_counter()
     started = None
-    result: tuple[str, Any] | None = None
-    proc.start()
-    send.close()
-    try:
-        while True:
-            if recv.poll(0.1):
-                try:
-                    msg = recv.recv()
-                except EOFError:
-                    break
+    result: list | None = None
+    with tempfile.TemporaryFile() as errlog:
+        proc = subprocess.Popen([sys.executable, "-u", str(_WORKER)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=errlog, cwd=str(cwd),
+                                text=True, encoding="utf-8")
+        try:
+            proc.stdin.write(json.dumps(job))
+            proc.stdin.close()
+            for line in proc.stdout:
+                msg = json.loads(line)
                 if msg[0] == "progress":
                     if started is None:
                         started = time.perf_counter() - t0
@@ -1317,23 +1294,22 @@ def _spawn_run(inp: Path, rpt: Path, out: Path, cwd: Path, stride: float,
                 else:
                     result = msg
                     break
-            elif not proc.is_alive():
-                if recv.poll(0):
-                    continue
-                break
-        proc.join(30)
-    except BaseException:
-        proc.terminate()
-        proc.join()
-        raise
-    finally:
-        recv.close()
-        if proc.is_alive():
-            proc.terminate()
-            proc.join()
+            proc.wait(60)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            proc.stdout.close()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        errlog.seek(0)
+        stderr = errlog.read().decode("utf-8", errors="replace").strip()
     if result is None:
+        tail = f": {stderr[-2000:]}" if stderr else ""
         return {"status": "error", "message": f"the SWMM process ended with exit code "
-                                              f"{proc.exitcode} and no result"}, started or 0.0
+                                              f"{proc.returncode} and no result{tail}"}, started or 0.0
     if result[0] == "error":
         return {"status": "error", **result[1]}, started or 0.0
     return {"status": "done", **result[1]}, started or 0.0
@@ -1609,8 +1585,10 @@ def _workdir(keep: str | PathLike[str] | None) -> tuple[Path, Path | None]:
         raise InputError("the folder to keep the SWMM files in exists already.",
                          path=target, hint="Give a new folder name; runs never overwrite.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial",
-                                 dir=target.parent)), target
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial",
+                                 dir=target.parent))
+    work.chmod(0o755)    # a kept folder reads like any other (mkdtemp makes it private)
+    return work, target
 
 
 def _execute(inp: Path, work: Path, target: Path | None, *, name: str,

@@ -25,7 +25,8 @@ from ..grid import Grid
 from .fonts import cjk_family, has_cjk
 from ..study import Study
 
-__all__ = ["hillshade_rgb", "plot_inputs", "plot_pipe_capacity", "plot_ponding", "CAPACITY_CLASSES"]
+__all__ = ["hillshade_rgb", "plot_inputs", "plot_pipe_capacity", "plot_ponding", "plot_node_flooding",
+           "CAPACITY_CLASSES", "FLOW_RATIO_CLASSES"]
 
 _SPACE_COLOURS = {"metro_station": "#7b3294", "car_park": "#c2a5cf", "basement": "#a6dba0",
                   "underpass": "#e66101", "tunnel": "#b35806"}
@@ -309,3 +310,60 @@ def plot_ponding(terrain: Grid, depth: Grid, depressions: gpd.GeoDataFrame,
     mappable = ScalarMappable(cmap=cmap, norm=Normalize(0, vmax))
     return sheet.finish(Path(path), title, sources, dpi,
                         colorbar=(mappable, f"Ponded depth (m), shown from {min_depth:g} m"))
+
+
+#: Conduit load classes of the drainage map: (upper bound of peak flow / full flow, colour).
+FLOW_RATIO_CLASSES = {"< 0.5 of full flow": (0.5, "#9ecae1"),
+                      "0.5-0.8": (0.8, "#4292c6"),
+                      "0.8-1.0": (1.0, "#fd8d3c"),
+                      "> full flow (surcharged)": (float("inf"), "#cb181d")}
+
+
+def plot_node_flooding(terrain: Grid, nodes: gpd.GeoDataFrame, conduits: gpd.GeoDataFrame,
+                       path: str | PathLike[str], *, title: str, sources: str = "",
+                       dpi: int = 150) -> Path:
+    """SWMM results on a grey hillshade (A4 landscape): conduits coloured by peak flow over
+    full-bore flow, flooded nodes as circles whose area follows their flood volume.
+
+    Parameters
+    ----------
+    terrain
+        Ground elevation for the base.
+    nodes
+        The ``drainage_nodes`` layer (points with ``flood_volume``, m³).
+    conduits
+        The ``drainage_conduits`` layer (lines with ``peak_flow_ratio``).
+    path
+        PNG (or PDF) file to write.
+    title
+        Map title.
+    sources
+        The data line at the foot of the sheet.
+    dpi
+        Resolution of a PNG.
+    """
+    sheet = _Sheet(terrain, shade_only=True)
+    ratio = conduits["peak_flow_ratio"].to_numpy(dtype=float)
+    lower = -np.inf
+    for label, (upper, colour) in FLOW_RATIO_CLASSES.items():
+        sel = (ratio >= lower) & (ratio < upper) & conduits.geometry.notna().to_numpy()
+        lower = upper
+        if sel.any():
+            conduits[sel].plot(ax=sheet.ax, color=colour, linewidth=1.4, zorder=3)
+        sheet.handles.append(Line2D([], [], color=colour, lw=3,
+                                    label=f"{label}: {int(sel.sum())} conduits"))
+    vol = nodes["flood_volume"].to_numpy(dtype=float)
+    wet = (vol > 0) & nodes.geometry.notna().to_numpy()
+    if wet.any():
+        vmax = float(vol[wet].max())
+        size = 8 + 292 * np.sqrt(vol[wet] / vmax)       # marker area ∝ volume
+        xy = np.array([(g.x, g.y) for g in nodes.geometry[wet]])
+        sheet.ax.scatter(xy[:, 0], xy[:, 1], s=size, c="#67000d", alpha=0.6,
+                         edgecolors="white", linewidths=0.4, zorder=4)
+        for v in sorted({vmax, vmax / 10}, reverse=True):
+            sheet.handles.append(Line2D([], [], ls="", marker="o", color="#67000d", alpha=0.6,
+                                        markersize=math.sqrt(8 + 292 * math.sqrt(v / vmax)),
+                                        label=f"Node flood volume {v:,.0f} m³"))
+    sheet.handles.append(Line2D([], [], ls="", label=f"{int(wet.sum())} of {len(nodes)} nodes "
+                                f"flood, {vol[wet].sum():,.0f} m³ in all"))
+    return sheet.finish(Path(path), title, sources, dpi)
