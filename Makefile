@@ -23,6 +23,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/synthetic_scale.py
 	$(BIN)/python benchmarks/capacity_scale.py
 	$(BIN)/python benchmarks/screening_scale.py
+	$(BIN)/python benchmarks/swmm_scale.py
 
 # Regenerate data/demo/ from the synthetic city generator (byte-identical for the same seed).
 data: $(STAMP)

@@ -6,7 +6,7 @@ Usage::
     .venv/bin/python benchmarks/swmm_scale.py [--hours 24] [--repeat 3] [--no-bellinge]
 
 1. **Wrapper cost.** The same ``.inp`` file is run by floodrisk's :func:`run_inp` (a
-   spawned process, pyswmm stepping with a stride and progress, SWMM's statistics, the
+   new Python process, pyswmm stepping with a stride and progress, SWMM's statistics, the
    ``.out`` file read into tables and series, temporary files removed) and by
    ``swmm.toolkit.solver.swmm_run`` in this process (SWMM alone: no results read). Both
    write the report's summaries and the binary output only (``swmm_run`` skips the
@@ -21,9 +21,8 @@ Usage::
    ``--hours`` storms) through :func:`run_scenarios` with ``processes=1`` (one after
    another) and ``processes=2``; the speed-up on this machine's cores.
 
-floodrisk is imported inside the functions: the ``spawn`` start method re-runs the main
-module's top level in every SWMM process, so a script that imports floodrisk at its top
-adds about 1.3 s to each process start (see the engine's docs).
+Each SWMM run of floodrisk is its own ``python _swmm_worker.py`` process, which loads
+pyswmm alone (not floodrisk); its start-up is part of the wrapper cost measured here.
 """
 
 from __future__ import annotations

@@ -195,6 +195,17 @@ def _settings_from(cls: type, data: Any) -> Any:
         raise ValueError(exc.message) from exc
 
 
+def _split_settings(data: Any, own: tuple[str, ...], cls: type) -> Any:
+    """A flat TOML table → the config's own keys plus ``settings``: every other key (or a
+    ``settings`` sub-table) is a field of the engine's settings dataclass ``cls``."""
+    if not isinstance(data, dict):
+        return data
+    mine = {k: data[k] for k in own if k in data}
+    rest = {k: v for k, v in data.items() if k not in (*own, "settings")}
+    mine["settings"] = _settings_from(cls, {**data.get("settings", {}), **rest})
+    return mine
+
+
 class CapacityConfig(_Frozen):
     """``[capacity]``: the pipe capacity assessment (管网排水能力评估).
 
@@ -212,12 +223,7 @@ class CapacityConfig(_Frozen):
     @model_validator(mode="before")
     @classmethod
     def _flat(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        own = {k: data[k] for k in ("city", "formula") if k in data}
-        rest = {k: v for k, v in data.items() if k not in ("city", "formula", "settings")}
-        own["settings"] = _settings_from(CapacitySettings, {**data.get("settings", {}), **rest})
-        return own
+        return _split_settings(data, ("city", "formula"), CapacitySettings)
 
 
 class ScreeningConfig(_Frozen):
@@ -237,12 +243,7 @@ class ScreeningConfig(_Frozen):
     @model_validator(mode="before")
     @classmethod
     def _flat(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        own = {k: data[k] for k in ("pipe_share",) if k in data}
-        rest = {k: v for k, v in data.items() if k not in ("pipe_share", "settings")}
-        own["settings"] = _settings_from(ScreeningSettings, {**data.get("settings", {}), **rest})
-        return own
+        return _split_settings(data, ("pipe_share",), ScreeningSettings)
 
 
 class SwmmConfig(_Frozen):
@@ -263,12 +264,7 @@ class SwmmConfig(_Frozen):
     @model_validator(mode="before")
     @classmethod
     def _flat(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        own = {k: data[k] for k in ("refuse_bad_continuity",) if k in data}
-        rest = {k: v for k, v in data.items() if k not in ("refuse_bad_continuity", "settings")}
-        own["settings"] = _settings_from(SwmmSettings, {**data.get("settings", {}), **rest})
-        return own
+        return _split_settings(data, ("refuse_bad_continuity",), SwmmSettings)
 
 
 #: Engines ``floodrisk run`` can use: name → what it simulates.

@@ -23,6 +23,17 @@ from ..errors import InputFileError
 from .app import STATE, app, guarded, out
 
 
+def _write_atomic(target: Path, write) -> None:
+    """Call ``write(tmp)`` on a temporary name beside ``target``, then rename it into
+    place: a failure never leaves a half-written file under the target's name."""
+    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp{target.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -54,14 +65,13 @@ def swmm_import(
     target = out_path if out_path is not None else Path.cwd() / f"{model.stem}.gpkg"
     if not target.parent.is_dir():
         raise InputFileError("the folder to write into does not exist.", path=target.parent)
-    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
-    try:
+
+    def write(tmp: Path) -> None:
         with warnings.catch_warnings():   # --no-crs: a GeoPackage without a CRS is asked for
             warnings.filterwarnings("ignore", message="'crs' was not provided")
             write_layers(layers, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    _write_atomic(target, write)
     if STATE["quiet"]:
         typer.echo(str(target))
         return
@@ -119,12 +129,7 @@ def swmm_export(
     storm, _ = read_storm(cfg.storm)
     build = build_model(study, cfg.scenario.build(storm), cfg.swmm.settings)
     inp = parse_inp(build.text)
-    tmp = out_path.with_name(f".{out_path.stem}.{uuid.uuid4().hex[:8]}.tmp.inp")
-    try:
-        tmp.write_text(build.text, encoding="utf-8")
-        os.replace(tmp, out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _write_atomic(out_path, lambda tmp: tmp.write_text(build.text, encoding="utf-8"))
     if STATE["quiet"]:
         typer.echo(str(out_path))
         return
