@@ -34,6 +34,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# the same OpenMP wait policy as floodrisk's SWMM processes (set before swmm-toolkit's
+# library loads), so that both sides of the comparison run SWMM alike
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 ROOT = Path(__file__).resolve().parents[1]
 BELLINGE = (ROOT.parent / "shared" / "validation" / "bellinge"
             / "BellingeSWMM_v021_nopervious_demo_storm.inp")

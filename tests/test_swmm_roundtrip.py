@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,12 @@ print(json.dumps({"error": None}))
 """
 
 
+#: OpenMP threads that sleep while waiting: models asking for more THREADS than there are
+#: idle cores otherwise spin (a THREADS 4 model took minutes instead of seconds on a
+#: 2-core machine with one core busy)
+OMP_ENV = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+
+
 def run_swmm(*inps: Path, timeout: float = 900) -> list[tuple[Path | None, str | None]]:
     """Run .inp files, each in its own process, one after the other (SWMM's OpenMP threads
     slow down badly when runs share the cores); per file (binary output, None) or (None,
@@ -81,7 +88,8 @@ def run_swmm(*inps: Path, timeout: float = 900) -> list[tuple[Path | None, str |
     for inp in inps:
         rpt, out = inp.with_suffix(".rpt"), inp.with_suffix(".out")
         p = subprocess.run([sys.executable, "-c", _RUN, str(inp), str(rpt), str(out)],
-                           capture_output=True, text=True, timeout=timeout, cwd=inp.parent)
+                           capture_output=True, text=True, timeout=timeout, cwd=inp.parent,
+                           env=OMP_ENV)
         stdout, stderr = p.stdout, p.stderr
         last = stdout.strip().splitlines()[-1] if stdout.strip() else ""
         try:
