@@ -304,6 +304,16 @@ def test_demo_model_text(demo):
     assert inp.rows("RAINGAGES") == [("RG1", "INTENSITY", "0:05:00", "1.0", "TIMESERIES", "rain")]
 
 
+def test_pipes_alone_without_runoff(demo, tmp_path):
+    b = E.build_model(demo, Scenario("x", storm(50)), runoff=False)
+    inp = parse_inp(b.text)
+    assert inp.rows("SUBCATCHMENTS") == [] and inp.rows("RAINGAGES") == []
+    assert len(inp.rows("JUNCTIONS")) == (demo.network.nodes.kind == "junction").sum()
+    (tmp_path / "m.inp").write_text(b.text)
+    r = E.run_inp(tmp_path / "m.inp")
+    assert r.totals["outflow_m3"] == pytest.approx(0.0, abs=1e-6) and not len(r.flooded_nodes)
+
+
 def test_subcatchments_derived_from_the_terrain(demo):
     net = dataclasses.replace(demo.network, subcatchments=None)
     b = E.build_model(dataclasses.replace(demo, network=net), Scenario("x", storm(1)))

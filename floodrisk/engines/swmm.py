@@ -649,7 +649,8 @@ def _equivalent_section(area: float, radius: float, closed: bool = True
     return "CIRCULAR", d, 0.0
 
 
-def build_model(study, scenario: Scenario, settings: SwmmSettings | None = None) -> SwmmBuild:
+def build_model(study, scenario: Scenario, settings: SwmmSettings | None = None, *,
+                runoff: bool = True) -> SwmmBuild:
     """Build the SWMM model of a study under a scenario (see the module docstring).
 
     Parameters
@@ -660,6 +661,11 @@ def build_model(study, scenario: Scenario, settings: SwmmSettings | None = None)
         Storm, duration and failures.
     settings
         :class:`SwmmSettings`.
+    runoff
+        Whether to build subcatchments and the rain gauge. False: the pipes alone (no
+        rain reaches them from SWMM), for an engine that puts the surface water in at the
+        nodes itself (the coupled 1D-2D engine); the scenario's storm still sets the
+        duration, and inlet blockage (which acts on subcatchment runoff) does not apply.
 
     Returns
     -------
@@ -874,7 +880,7 @@ def build_model(study, scenario: Scenario, settings: SwmmSettings | None = None)
                      "per outfall): " + ", ".join(list(copies)[:5]))
 
     # ---- subcatchments -------------------------------------------------------------------
-    subs = _subcatchments(study, s, notes)
+    subs = _subcatchments(study, s, notes) if runoff else []
     blocked = _blockage(scenario, set(node_ids))
     uncaptured: dict[str, str] = {}
     sub_rows, area_rows, inf_rows, poly_rows = [], [], [], []
