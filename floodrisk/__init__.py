@@ -17,6 +17,7 @@ Public API::
     floodrisk.write_inp(model, "copy.inp")                    # SWMM reads it back
     scenario = floodrisk.Scenario(name="P50", storm=storm, failed_stations={"PS01": 3600})
     drainage = floodrisk.run_swmm(study, scenario)            # DrainageResult (EPA SWMM)
+    surface = floodrisk.simulate_surface(dem, 0.03, 3 * 3600, rain=storm)   # SurfaceResult (2D)
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -24,6 +25,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .capacity import CapacitySettings, assess_capacity
 from .config import StudyConfig, load_config
 from .engines.screening import ScreeningSettings, screen
+from .engines.surface import Inflow, SurfaceSettings, simulate_surface
 from .engines.swmm import DrainageResult, SwmmSettings, build_model, run_inp, run_scenarios, run_swmm
 from .errors import FloodRiskError
 from .grid import Grid
@@ -89,4 +91,7 @@ __all__ = [
     "run_inp",
     "run_scenarios",
     "DrainageResult",
+    "simulate_surface",
+    "SurfaceSettings",
+    "Inflow",
 ]

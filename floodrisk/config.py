@@ -17,10 +17,12 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
 
 from .capacity import CapacitySettings
 from .engines.screening import ScreeningSettings
+from .engines.surface import SurfaceSettings
 from .engines.swmm import SwmmSettings
 from .errors import ConfigError, FloodRiskError, InputFileError
 from .rainfall import Hyetograph
 from .scenario import Scenario
+from .surface_inputs import SurfaceInputs
 
 __all__ = [
     "EntranceDefault",
@@ -34,6 +36,7 @@ __all__ = [
     "CapacityConfig",
     "ScreeningConfig",
     "SwmmConfig",
+    "SurfaceConfig",
     "ENGINES",
     "StudyConfig",
     "load_config",
@@ -267,11 +270,45 @@ class SwmmConfig(_Frozen):
         return _split_settings(data, ("refuse_bad_continuity",), SwmmSettings)
 
 
+class SurfaceConfig(_Frozen):
+    """``[surface]``: the 2D surface model (local inertial scheme on the DEM).
+
+    Keys of :class:`floodrisk.surface_inputs.SurfaceInputs` (default_manning,
+    default_imperviousness, pervious_infiltration, pipe_drainage, buildings) say how the
+    study becomes the model's inputs; keys of
+    :class:`floodrisk.engines.surface.SurfaceSettings` (theta, alpha, dt_max, h_min,
+    wet_threshold, output_interval, dtype, threads) are the numerical settings.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    inputs: SurfaceInputs = Field(default_factory=SurfaceInputs)
+    settings: SurfaceSettings = Field(default_factory=SurfaceSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        mine = {f.name for f in dataclasses.fields(SurfaceInputs)}
+        flat = {**data.get("inputs", {}), **data.get("settings", {}),
+                **{k: v for k, v in data.items() if k not in ("inputs", "settings")}}
+        if "blocked" in flat:
+            raise ValueError("blocked is set from the buildings layer (buildings = "
+                             "'blocked' | 'none'), not in the config")
+        return {"inputs": _settings_from(SurfaceInputs,
+                                         {k: v for k, v in flat.items() if k in mine}),
+                "settings": _settings_from(SurfaceSettings,
+                                           {k: v for k, v in flat.items() if k not in mine})}
+
+
 #: Engines ``floodrisk run`` can use: name → what it simulates.
 ENGINES = {
     "screening": "network checks, pipe capacity and terrain depression screening only",
     "swmm": "the screening, then EPA SWMM 5 dynamic-wave routing of subcatchment runoff "
             "(flooded nodes and volumes; no 2D surface)",
+    "surface": "the screening, then the 2D local inertial model of the storm on the DEM "
+               "(depth, speed and timing grids; the pipes as a loss at their capacity)",
 }
 
 
@@ -323,7 +360,8 @@ class StudyConfig(_Frozen):
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     screening: ScreeningConfig = Field(default_factory=ScreeningConfig)
     swmm: SwmmConfig = Field(default_factory=SwmmConfig)
-    engine: Literal["screening", "swmm"] = Field(
+    surface: SurfaceConfig = Field(default_factory=SurfaceConfig)
+    engine: Literal["screening", "swmm", "surface"] = Field(
         "screening", description="what `floodrisk run` simulates (see ENGINES)")
     source: Path | None = Field(None, description="the config file this was read from")
 

@@ -4,11 +4,14 @@ A run loads and validates the study, takes its design storm, works out the inven
 checks the network data, assesses the capacity of every pipe and screens the terrain's
 depressions for where the storm's surplus ponds. With the ``swmm`` engine it then builds
 the study's EPA SWMM model under the config's scenario and routes the storm through the
-pipes (flooded nodes and volumes). Later engines and assessments add their stages here.
+pipes (flooded nodes and volumes); with the ``surface`` engine it runs the storm on the
+DEM with the 2D model (the pipes as a loss at their capacity). Later engines and
+assessments add their stages here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -22,6 +25,7 @@ import numpy as np
 from .capacity import assess_capacity
 from .config import ENGINES, StudyConfig, load_config
 from .engines.screening import ScreeningResult, screen
+from .engines.surface import ConstantLoss, SurfaceResult, simulate_surface
 from .engines.swmm import DrainageResult, run_swmm
 from .errors import ConfigError
 from .inventory import summarize
@@ -35,9 +39,11 @@ from .io.vector import write_layers
 from .network import check_network, conduit_hydraulics, findings_geometry
 from .rainfall import Hyetograph, StormModel, storm_label
 from .report.charts import plot_hyetograph
-from .report.maps import plot_inputs, plot_node_flooding, plot_pipe_capacity, plot_ponding
+from .report.maps import (plot_inputs, plot_max_depth, plot_node_flooding, plot_pipe_capacity,
+                          plot_ponding)
 from .study import Study
-from .surplus import surplus_runoff
+from .surface_inputs import (building_mask, entrance_probes, landcover_values, loss_rate)
+from .surplus import Surplus, surplus_runoff
 from .terrain import depression_polygons, find_depressions
 from .variables import VARIABLES
 
@@ -83,7 +89,8 @@ def _storm_and_formula(cfg: StudyConfig) -> tuple[Hyetograph | None, StormModel 
     return hyetograph, model, notes
 
 
-def _screen(study: Study, storm: Hyetograph, pipes: Any, cfg: StudyConfig) -> ScreeningResult:
+def _screen(study: Study, storm: Hyetograph, pipes: Any, cfg: StudyConfig
+            ) -> tuple[ScreeningResult, Surplus]:
     """Route the storm's surplus runoff through the terrain's depressions."""
     sc = cfg.screening.settings
     deps = find_depressions(study.terrain, threshold=sc.depth_threshold, outlets=sc.outlets,
@@ -91,7 +98,7 @@ def _screen(study: Study, storm: Hyetograph, pipes: Any, cfg: StudyConfig) -> Sc
     surplus = surplus_runoff(study.terrain, storm, depressions=deps, net=study.network,
                              pipes=pipes if cfg.screening.pipe_share else None,
                              landcover=study.assets.landcover, settings=cfg.capacity.settings)
-    return screen(deps, surplus.runoff, runoff_coefficient=surplus.runoff_coefficient)
+    return screen(deps, surplus.runoff, runoff_coefficient=surplus.runoff_coefficient), surplus
 
 
 def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike[str], *,
@@ -133,8 +140,8 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}.",
                           path=cfg.source, field="engine")
-    if engine == "swmm" and cfg.storm is None:
-        raise ConfigError("the swmm engine needs a design storm.", path=cfg.source,
+    if engine in ("swmm", "surface") and cfg.storm is None:
+        raise ConfigError(f"the {engine} engine needs a design storm.", path=cfg.source,
                           field="storm", hint="Add a [storm] section (see the README).")
     say("load")
     t0 = time.perf_counter()
@@ -167,7 +174,7 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
         if storm is not None:
             say("screen")
             with run.stage("screen"):
-                result = _screen(study, storm, pipes, cfg)
+                result, surplus = _screen(study, storm, pipes, cfg)
             summary["storm"] = {"name": storm.name, "total_depth_mm": round(storm.total_depth_mm, 2),
                                 "peak_mm_h": round(storm.peak_mm_h, 2),
                                 "duration_min": round(storm.duration_s / 60, 1)}
@@ -191,10 +198,31 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                 "message": drainage.message,
                 "timings_s": {k: round(v, 3) for k, v in drainage.timings.items()},
                 "notes": list(drainage.notes)}
+        surface = None
+        if engine == "surface":
+            say("surface")
+            with run.stage("surface"):
+                surface = _simulate_surface(study, cfg.scenario.build(storm),
+                                            surplus.drain_rate, cfg,
+                                            lambda t, total: say(f"surface {100 * t / total:.0f}"))
+            summary["surface"] = _surface_summary(surface)
+            v, st = surface.volume, surface.stats
+            run.manifest["surface"] = {
+                "scheme": "local inertial (Bates et al. 2010; de Almeida et al. 2012)",
+                "volume_balance_m3": {k: getattr(v, k) for k in (
+                    "rain", "inflow", "boundary_outflow", "losses", "initial", "final",
+                    "error")},
+                "volume_error_rel": v.relative_error,
+                "stats": {"steps": st.steps, "cell_updates": st.cell_updates,
+                          "wall_s": round(st.wall_time, 3),
+                          "cell_updates_per_s": round(st.cell_updates_per_s),
+                          "dt_min_s": st.dt_min, "dt_mean_s": st.dt_mean}}
         say("write")
         with run.stage("write"):
             if drainage is not None:
                 _write_drainage(run, study, drainage, sources)
+            if surface is not None:
+                _write_surface(run, study, surface, sources)
             results: dict[str, Any] = {}
             if pipes is not None:
                 results["pipe_capacity"] = pipes
@@ -273,6 +301,66 @@ def _write_drainage(run: RunFolder, study: Study, result: DrainageResult, source
                        run.output("drainage.png", "map of flooded nodes and conduit loads "
                                   "(SWMM)"),
                        title=f"{study.name}: SWMM dynamic wave, {result.name}", sources=sources)
+
+
+def _simulate_surface(study: Study, scenario: Any, drain_rate: np.ndarray | None,
+                      cfg: StudyConfig, progress: Callable[[float, float], None]
+                      ) -> SurfaceResult:
+    """The storm on the DEM: roughness and imperviousness from the land cover, buildings
+    blocked, the pipes and pervious ground as a loss, probes at the entrances."""
+    si, terrain = cfg.surface.inputs, study.terrain
+    landcover = study.assets.landcover
+    manning = landcover_values(terrain, landcover, "roughness", si.default_manning)
+    imperv = landcover_values(terrain, landcover, "imperviousness", si.default_imperviousness)
+    blocked = (building_mask(terrain, study.assets.buildings) if si.buildings == "blocked"
+               else None)
+    losses = loss_rate(terrain, imperviousness=imperv, inputs=si, drain_rate=drain_rate)
+    settings = dataclasses.replace(cfg.surface.settings, blocked=blocked)
+    return simulate_surface(terrain, manning, scenario.simulated_seconds, rain=scenario.storm,
+                            losses=ConstantLoss(losses),
+                            probes=entrance_probes(study.assets.entrances, terrain),
+                            settings=settings, progress=progress)
+
+
+def _write_surface(run: RunFolder, study: Study, result: SurfaceResult, sources: str) -> None:
+    """The 2D run's grids, entrance series and map."""
+    for name in ("max_depth", "max_velocity", "time_of_max_depth", "first_wet_time",
+                 "duration_over"):
+        var = VARIABLES["grid", name]
+        write_geotiff(result.to_grid(name), run.output(f"{name}.tif", var.label),
+                      description=var.description, units=var.unit)
+    if len(result.probes.columns):
+        result.probes.to_csv(run.output(
+            "entrance_depth.csv", "outside water depth (m) and speed (m/s) at every "
+            "underground entrance, every output interval (time in s from the storm's start)"),
+            float_format="%.5g", encoding="utf-8")
+    threshold = result.settings.wet_threshold
+    plot_max_depth(study.terrain, result.to_grid("max_depth"), run.output(
+        "max_depth.png", "map of the maximum depth of the 2D run"),
+        title=f"{study.name}: 2D surface model, maximum depth", sources=sources,
+        threshold=threshold, entrances=study.assets.entrances)
+
+
+def _surface_summary(r: SurfaceResult) -> dict[str, Any]:
+    threshold = r.settings.wet_threshold
+    cell = r.grid.cell_area
+    d = np.nan_to_num(r.max_depth, nan=0.0)
+    out: dict[str, Any] = {
+        "max_depth_m": round(float(d.max()), 3),
+        "wet_threshold_m": threshold,
+        "area_over_threshold_m2": round(float((d > threshold).sum() * cell), 1),
+        "volume_error_rel": float(f"{r.volume.relative_error:.3g}"),
+        "rain_m3": round(r.volume.rain, 1), "losses_m3": round(r.volume.losses, 1),
+        "boundary_outflow_m3": round(r.volume.boundary_outflow, 1),
+        "final_m3": round(r.volume.final, 1),
+        "steps": r.stats.steps,
+        "cell_updates_per_s": round(r.stats.cell_updates_per_s),
+    }
+    if len(r.probes.columns):
+        depth = r.probes.xs("depth", axis=1, level=1)
+        peak = depth.max().sort_values(ascending=False)
+        out["entrances"] = {str(k): round(float(v), 3) for k, v in peak.head(10).items()}
+    return out
 
 
 def _drainage_summary(r: DrainageResult) -> dict[str, Any]:

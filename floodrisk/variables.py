@@ -44,6 +44,14 @@ _ALL: tuple[Variable, ...] = (
     Variable("elevation", "m", "Ground elevation of the study DEM", "grid"),
     Variable("ponded_depth", "m", "Depth of water ponded in depressions after the design storm "
              "(screening)", "grid"),
+    Variable("max_depth", "m", "Deepest water of the 2D surface run", "grid"),
+    Variable("max_velocity", "m/s", "Highest depth-averaged speed of the 2D surface run", "grid"),
+    Variable("time_of_max_depth", "s", "Time of the deepest water, from the storm's start",
+             "grid"),
+    Variable("first_wet_time", "s", "Time the depth first exceeded the waterlogging threshold "
+             "(NaN: never)", "grid"),
+    Variable("duration_over", "s", "Time the depth stayed above the waterlogging threshold",
+             "grid"),
     # conduits layer of study.gpkg
     Variable("slope", "m/m", "Invert slope of the conduit", "conduits"),
     Variable("full_capacity", "m³/s", "Manning full-bore capacity of the conduit", "conduits"),

@@ -15,6 +15,7 @@ from .app import STATE, app, err, guarded, out
 _STAGES = {"load": "Loading and validating inputs", "analyse": "Inventory",
            "check": "Checking the network data", "capacity": "Pipe capacity assessment",
            "screen": "Depression screening", "drainage": "SWMM dynamic-wave routing",
+           "surface": "2D surface model",
            "write": "Writing GeoTIFFs, GeoPackages and maps"}
 
 
@@ -100,6 +101,18 @@ def print_outcome(outcome: Any) -> None:
         if "pumps" in d:
             table.add_row("Pumps (SWMM)", ", ".join(
                 f"{k} {v['hours_on']:.1f} h on" for k, v in d["pumps"].items()))
+    if "surface" in s:
+        f = s["surface"]
+        table.add_row("2D surface", f"deepest {f['max_depth_m']:.2f} m; "
+                                    f"{f['area_over_threshold_m2'] / 1e4:.2f} ha deeper than "
+                                    f"{f['wet_threshold_m']:g} m; volume error "
+                                    f"{f['volume_error_rel']:.1e}; {f['steps']} steps at "
+                                    f"{f['cell_updates_per_s'] / 1e6:.0f} M cell-updates/s")
+        if f.get("entrances"):
+            wet = {k: v for k, v in f["entrances"].items() if v > 0}
+            table.add_row("Entrances (2D)", ", ".join(f"{k} {v:.2f} m" for k, v in
+                                                      list(wet.items())[:5])
+                          or "no water outside any entrance")
     out.print(table)
     if "drainage" in s and not s["drainage"]["continuity_ok"]:
         err.print(f"[bold yellow]warning:[/] {s['drainage']['warning']}")
@@ -132,14 +145,16 @@ def demo(out_dir: Path = typer.Option(Path("runs"), "--out", help="Folder for th
 def run(config: Path = typer.Argument(..., help="Study config (TOML)."),
         out_dir: Path = typer.Option(Path("runs"), "--out", help="Folder for the run folder."),
         name: str = typer.Option(None, "--name", help="Run folder name (default: run-<time>)."),
-        engine: str = typer.Option(None, "--engine",
-                                   help="screening | swmm (default: the config's engine)."),
+        engine: str = typer.Option(None, "--engine", help="screening | swmm | surface "
+                                                          "(default: the config's engine)."),
         ) -> None:
     """Run the study a config names and write a run folder.
 
     Every engine checks the network, assesses pipe capacity and screens depressions;
     ``swmm`` then routes the config's scenario through the pipes with EPA SWMM (flooded
-    nodes and volumes, conduit loads, pump operation; the model is kept in swmm/)."""
+    nodes and volumes, conduit loads, pump operation; the model is kept in swmm/);
+    ``surface`` runs it on the DEM with the 2D model (depth, speed and timing grids, the
+    depth outside every underground entrance)."""
     print_outcome(run_with_progress(config, out_dir, name, engine=engine))
 
 

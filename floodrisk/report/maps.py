@@ -26,7 +26,7 @@ from .fonts import cjk_family, has_cjk
 from ..study import Study
 
 __all__ = ["hillshade_rgb", "plot_inputs", "plot_pipe_capacity", "plot_ponding", "plot_node_flooding",
-           "CAPACITY_CLASSES", "FLOW_RATIO_CLASSES"]
+           "plot_max_depth", "CAPACITY_CLASSES", "FLOW_RATIO_CLASSES"]
 
 _SPACE_COLOURS = {"metro_station": "#7b3294", "car_park": "#c2a5cf", "basement": "#a6dba0",
                   "underpass": "#e66101", "tunnel": "#b35806"}
@@ -288,13 +288,7 @@ def plot_ponding(terrain: Grid, depth: Grid, depressions: gpd.GeoDataFrame,
         Resolution of a PNG.
     """
     sheet = _Sheet(terrain, shade_only=True)
-    d = np.array(depth.values, dtype=float)
-    d[~(d >= min_depth)] = np.nan
-    vmax = max(0.5, float(np.nanpercentile(d, 99))) if np.isfinite(d).any() else 0.5
-    cmap = matplotlib.colormaps["Blues"]
-    xmin, ymin, xmax, ymax = depth.bounds
-    sheet.ax.imshow(d, extent=(xmin, xmax, ymin, ymax), origin="upper", cmap=cmap, vmin=0,
-                    vmax=vmax, interpolation="nearest", zorder=2)
+    mappable = _draw_depth(sheet, depth, min_depth)
     if len(depressions):
         wet = depressions["stored_volume"] > 0 if "stored_volume" in depressions else \
             np.ones(len(depressions), bool)
@@ -307,9 +301,69 @@ def plot_ponding(terrain: Grid, depth: Grid, depressions: gpd.GeoDataFrame,
             Line2D([], [], color="#08306b", lw=1, label=f"Depressions holding water ({int(wet.sum())})"),
             Line2D([], [], color="#525252", lw=1, ls="--",
                    label=f"Depressions left dry ({int((~wet).sum())})")]
-    mappable = ScalarMappable(cmap=cmap, norm=Normalize(0, vmax))
     return sheet.finish(Path(path), title, sources, dpi,
                         colorbar=(mappable, f"Ponded depth (m), shown from {min_depth:g} m"))
+
+
+def _draw_depth(sheet: _Sheet, depth: Grid, min_depth: float) -> ScalarMappable:
+    """Water depth from ``min_depth`` up in blues; the colour scale for the colour bar."""
+    d = np.array(depth.values, dtype=float)
+    d[~(d >= min_depth)] = np.nan
+    vmax = max(0.5, float(np.nanpercentile(d, 99))) if np.isfinite(d).any() else 0.5
+    cmap = matplotlib.colormaps["Blues"]
+    xmin, ymin, xmax, ymax = depth.bounds
+    sheet.ax.imshow(d, extent=(xmin, xmax, ymin, ymax), origin="upper", cmap=cmap, vmin=0,
+                    vmax=vmax, interpolation="nearest", zorder=2)
+    return ScalarMappable(cmap=cmap, norm=Normalize(0, vmax))
+
+
+def plot_max_depth(terrain: Grid, depth: Grid, path: str | PathLike[str], *, title: str,
+                   sources: str = "", min_depth: float = 0.05,
+                   threshold: float | None = None, entrances: gpd.GeoDataFrame | None = None,
+                   dpi: int = 150) -> Path:
+    """Maximum depth of a 2D run over a grey hillshade (A4 landscape), with the outline of
+    the water deeper than ``threshold`` and the underground entrances.
+
+    Parameters
+    ----------
+    terrain
+        Ground elevation for the base.
+    depth
+        Maximum water depth, m.
+    path
+        PNG (or PDF) file to write.
+    title
+        Map title.
+    sources
+        The data line at the foot of the sheet.
+    min_depth
+        Depths below this (m) are not drawn.
+    threshold
+        Depth (m) whose outline is drawn (the waterlogging criterion), or None.
+    entrances
+        Entrance points to mark, or None.
+    dpi
+        Resolution of a PNG.
+    """
+    sheet = _Sheet(terrain, shade_only=True)
+    mappable = _draw_depth(sheet, depth, min_depth)
+    if threshold is not None and np.nanmax(depth.values, initial=0.0) > threshold:
+        xmin, ymin, xmax, ymax = depth.bounds
+        ny, nx = depth.shape
+        xs = xmin + (np.arange(nx) + 0.5) * (xmax - xmin) / nx
+        ys = ymax - (np.arange(ny) + 0.5) * (ymax - ymin) / ny
+        sheet.ax.contour(xs, ys, np.nan_to_num(depth.values, nan=0.0), levels=[threshold],
+                         colors="#67000d", linewidths=0.6, zorder=3)
+        sheet.handles.append(Line2D([], [], color="#67000d", lw=1,
+                                    label=f"Deeper than {threshold:g} m"))
+    if entrances is not None and len(entrances):
+        xy = np.array([(g.x, g.y) for g in entrances.geometry if g is not None])
+        sheet.ax.scatter(xy[:, 0], xy[:, 1], marker="^", s=28, c="#7b3294",
+                         edgecolors="white", linewidths=0.5, zorder=4)
+        sheet.handles.append(Line2D([], [], ls="", marker="^", color="#7b3294",
+                                    label=f"Underground entrances ({len(xy)})"))
+    return sheet.finish(Path(path), title, sources, dpi,
+                        colorbar=(mappable, f"Maximum depth (m), shown from {min_depth:g} m"))
 
 
 #: Conduit load classes of the drainage map: (upper bound of peak flow / full flow, colour).
