@@ -17,6 +17,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
 
 from .capacity import CapacitySettings
 from .engines.screening import ScreeningSettings
+from .engines.coupled import CoupledSettings
 from .engines.surface import SurfaceSettings
 from .engines.swmm import SwmmSettings
 from .errors import ConfigError, FloodRiskError, InputFileError
@@ -37,6 +38,7 @@ __all__ = [
     "ScreeningConfig",
     "SwmmConfig",
     "SurfaceConfig",
+    "CoupledConfig",
     "ENGINES",
     "StudyConfig",
     "load_config",
@@ -302,6 +304,33 @@ class SurfaceConfig(_Frozen):
                                            {k: v for k, v in flat.items() if k not in mine})}
 
 
+class CoupledConfig(_Frozen):
+    """``[coupled]``: the 1D-2D exchange of the coupled engine.
+
+    Keys are :class:`floodrisk.engines.coupled.CoupledSettings` fields (coupling_step,
+    weir_coefficient, submerged_weir_coefficient, orifice_coefficient, inlet_perimeter,
+    inlet_area, inlets_per_node, inlet_capacity, inlet_radius, exchange_depth,
+    pump_failure); the surface model's and SWMM's settings come from ``[surface]`` and
+    ``[swmm]`` (the pipes are not a loss on the surface: they are coupled).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    settings: CoupledSettings = Field(default_factory=CoupledSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        flat = {**data.get("settings", {}), **{k: v for k, v in data.items() if k != "settings"}}
+        nested = sorted(set(flat) & {"surface", "inputs", "swmm", "process"})
+        if nested:
+            raise ValueError(f"{', '.join(nested)} are not [coupled] keys: set them in "
+                             "[surface] and [swmm]")
+        return {"settings": _settings_from(CoupledSettings, flat)}
+
+
 #: Engines ``floodrisk run`` can use: name → what it simulates.
 ENGINES = {
     "screening": "network checks, pipe capacity and terrain depression screening only",
@@ -309,6 +338,8 @@ ENGINES = {
             "(flooded nodes and volumes; no 2D surface)",
     "surface": "the screening, then the 2D local inertial model of the storm on the DEM "
                "(depth, speed and timing grids; the pipes as a loss at their capacity)",
+    "coupled": "the screening, then the 2D surface and the SWMM pipes together, exchanging "
+               "water at every inlet and manhole",
 }
 
 
@@ -361,7 +392,8 @@ class StudyConfig(_Frozen):
     screening: ScreeningConfig = Field(default_factory=ScreeningConfig)
     swmm: SwmmConfig = Field(default_factory=SwmmConfig)
     surface: SurfaceConfig = Field(default_factory=SurfaceConfig)
-    engine: Literal["screening", "swmm", "surface"] = Field(
+    coupled: CoupledConfig = Field(default_factory=CoupledConfig)
+    engine: Literal["screening", "swmm", "surface", "coupled"] = Field(
         "screening", description="what `floodrisk run` simulates (see ENGINES)")
     source: Path | None = Field(None, description="the config file this was read from")
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .capacity import assess_capacity
 from .config import ENGINES, StudyConfig, load_config
+from .engines.coupled import CoupledResult, simulate_coupled
 from .engines.screening import ScreeningResult, screen
 from .engines.surface import ConstantLoss, SurfaceResult, simulate_surface
 from .engines.swmm import DrainageResult, run_swmm
@@ -140,7 +141,7 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}.",
                           path=cfg.source, field="engine")
-    if engine in ("swmm", "surface") and cfg.storm is None:
+    if engine in ("swmm", "surface", "coupled") and cfg.storm is None:
         raise ConfigError(f"the {engine} engine needs a design storm.", path=cfg.source,
                           field="storm", hint="Add a [storm] section (see the README).")
     say("load")
@@ -217,12 +218,34 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                           "wall_s": round(st.wall_time, 3),
                           "cell_updates_per_s": round(st.cell_updates_per_s),
                           "dt_min_s": st.dt_min, "dt_mean_s": st.dt_mean}}
+        coupled = None
+        if engine == "coupled":
+            say("coupled")
+            with run.stage("coupled"):
+                coupled = simulate_coupled(
+                    study, cfg.scenario.build(storm), _coupled_settings(cfg),
+                    progress=lambda t, total: say(f"coupled {100 * t / total:.0f}"))
+            surface = coupled.surface
+            summary["surface"] = _surface_summary(surface)
+            summary["coupled"] = _coupled_summary(coupled)
+            v = coupled.volume
+            run.manifest["volume_balance"] = {
+                **{f"{k}_m3": getattr(v, k) for k in (
+                    "rain", "inflow", "boundary_outflow", "losses", "outfall_outflow",
+                    "surface_initial", "surface_final", "pipe_initial", "pipe_final",
+                    "drained", "spilled", "exchange_pipe_side", "exchange_surface_side",
+                    "error")},
+                "error_rel": v.relative_error,
+                "swmm_routing_error_pct": v.swmm_routing_error}
+            run.manifest["timings"] = {k: round(float(t), 3) for k, t in coupled.timings.items()}
         say("write")
         with run.stage("write"):
             if drainage is not None:
                 _write_drainage(run, study, drainage, sources)
             if surface is not None:
                 _write_surface(run, study, surface, sources)
+            if coupled is not None:
+                _write_coupled(run, study, coupled)
             results: dict[str, Any] = {}
             if pipes is not None:
                 results["pipe_capacity"] = pipes
@@ -361,6 +384,54 @@ def _surface_summary(r: SurfaceResult) -> dict[str, Any]:
         peak = depth.max().sort_values(ascending=False)
         out["entrances"] = {str(k): round(float(v), 3) for k, v in peak.head(10).items()}
     return out
+
+
+def _coupled_settings(cfg: StudyConfig) -> Any:
+    """The coupled engine's settings: ``[coupled]`` with the ``[surface]`` and ``[swmm]``
+    ones (the pipes exchange with the surface, so they are no loss on it)."""
+    return dataclasses.replace(
+        cfg.coupled.settings, surface=cfg.surface.settings, swmm=cfg.swmm.settings,
+        inputs=dataclasses.replace(cfg.surface.inputs, pipe_drainage=False))
+
+
+def _write_coupled(run: RunFolder, study: Study, r: CoupledResult) -> None:
+    """Per-node exchange totals on the nodes' points, pump stations, exchange series."""
+    import geopandas as gpd
+
+    xy = study.network.nodes.set_index(study.network.nodes["node_id"].astype(str)).geometry
+    nodes = gpd.GeoDataFrame(r.nodes.drop(columns=["row", "col"]),
+                             geometry=xy.reindex(r.nodes["node_id"].astype(str)).to_numpy(),
+                             crs=study.network.nodes.crs)
+    layers = {"exchange_nodes": nodes}
+    if len(r.pumps):
+        st = study.network.stations.set_index(study.network.stations["station_id"].astype(str))
+        layers["pump_stations"] = gpd.GeoDataFrame(
+            r.pumps, geometry=st.geometry.reindex(r.pumps["station_id"].astype(str)).to_numpy(),
+            crs=study.network.nodes.crs)
+    write_layers(layers, run.output("coupled.gpkg", "coupled run: exchange_nodes (drained_m3, "
+                                    "spilled_m3, net_m3, max_head, peak flows) and "
+                                    "pump_stations (failure times)"))
+    write_series_csv(r.series["exchange"], run.output(
+        "node_exchange.csv", "net surface → pipe flow (m³/s) at every linked node, every "
+        "output interval (negative: the node spills)"))
+
+
+def _coupled_summary(r: CoupledResult) -> dict[str, Any]:
+    v, n = r.volume, r.nodes
+    spill = n.sort_values("spilled_m3", ascending=False)
+    return {
+        "volume_error_rel": float(f"{v.relative_error:.3g}"),
+        "drained_m3": round(v.drained, 1), "spilled_m3": round(v.spilled, 1),
+        "exchange_pipe_side_m3": round(v.exchange_pipe_side, 3),
+        "exchange_surface_side_m3": round(v.exchange_surface_side, 3),
+        "outfall_outflow_m3": round(v.outfall_outflow, 1),
+        "spilling_nodes": int((n["spilled_m3"] > 0).sum()),
+        "worst_nodes": [{"node_id": str(row.node_id), "spilled_m3": round(float(row.spilled_m3), 1)}
+                        for row in spill.head(5).itertuples() if row.spilled_m3 > 0],
+        "failed_stations": {str(p.station_id): float(p.failed_at) for p in r.pumps.itertuples()
+                            if p.failed_at == p.failed_at},
+        "timings_s": {k: round(float(t), 2) for k, t in r.timings.items()},
+    }
 
 
 def _drainage_summary(r: DrainageResult) -> dict[str, Any]:

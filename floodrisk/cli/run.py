@@ -16,6 +16,7 @@ _STAGES = {"load": "Loading and validating inputs", "analyse": "Inventory",
            "check": "Checking the network data", "capacity": "Pipe capacity assessment",
            "screen": "Depression screening", "drainage": "SWMM dynamic-wave routing",
            "surface": "2D surface model",
+           "coupled": "Coupled 2D surface and SWMM pipes",
            "write": "Writing GeoTIFFs, GeoPackages and maps"}
 
 
@@ -113,6 +114,16 @@ def print_outcome(outcome: Any) -> None:
             table.add_row("Entrances (2D)", ", ".join(f"{k} {v:.2f} m" for k, v in
                                                       list(wet.items())[:5])
                           or "no water outside any entrance")
+    if "coupled" in s:
+        c = s["coupled"]
+        table.add_row("1D-2D exchange", f"{c['drained_m3']:,.0f} m³ into the pipes, "
+                                        f"{c['spilled_m3']:,.0f} m³ spilled at "
+                                        f"{c['spilling_nodes']} node"
+                                        f"{'' if c['spilling_nodes'] == 1 else 's'}; combined "
+                                        "volume error "
+                                        f"{c['volume_error_rel']:.1e}")
+        table.add_row("Pump stations failed", ", ".join(
+            f"{k} at {v / 60:.0f} min" for k, v in c["failed_stations"].items()) or "none")
     out.print(table)
     if "drainage" in s and not s["drainage"]["continuity_ok"]:
         err.print(f"[bold yellow]warning:[/] {s['drainage']['warning']}")
@@ -145,7 +156,7 @@ def demo(out_dir: Path = typer.Option(Path("runs"), "--out", help="Folder for th
 def run(config: Path = typer.Argument(..., help="Study config (TOML)."),
         out_dir: Path = typer.Option(Path("runs"), "--out", help="Folder for the run folder."),
         name: str = typer.Option(None, "--name", help="Run folder name (default: run-<time>)."),
-        engine: str = typer.Option(None, "--engine", help="screening | swmm | surface "
+        engine: str = typer.Option(None, "--engine", help="screening | swmm | surface | coupled "
                                                           "(default: the config's engine)."),
         ) -> None:
     """Run the study a config names and write a run folder.
@@ -154,7 +165,8 @@ def run(config: Path = typer.Argument(..., help="Study config (TOML)."),
     ``swmm`` then routes the config's scenario through the pipes with EPA SWMM (flooded
     nodes and volumes, conduit loads, pump operation; the model is kept in swmm/);
     ``surface`` runs it on the DEM with the 2D model (depth, speed and timing grids, the
-    depth outside every underground entrance)."""
+    depth outside every underground entrance); ``coupled`` runs the 2D model and the SWMM
+    pipes together, exchanging water at every inlet and manhole."""
     print_outcome(run_with_progress(config, out_dir, name, engine=engine))
 
 
