@@ -12,26 +12,14 @@ undefined node, a missing rain file, coordinates without ``--crs`` ...).
 
 from __future__ import annotations
 
-import os
-import uuid
 import warnings
 from pathlib import Path
 
 import typer
 
 from ..errors import InputFileError
+from ..io.files import atomic_write
 from .app import STATE, app, guarded, out
-
-
-def _write_atomic(target: Path, write) -> None:
-    """Call ``write(tmp)`` on a temporary name beside ``target``, then rename it into
-    place: a failure never leaves a half-written file under the target's name."""
-    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp{target.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _plural(n: int, word: str) -> str:
@@ -71,7 +59,7 @@ def swmm_import(
             warnings.filterwarnings("ignore", message="'crs' was not provided")
             write_layers(layers, tmp)
 
-    _write_atomic(target, write)
+    atomic_write(target, write)
     if STATE["quiet"]:
         typer.echo(str(target))
         return
@@ -129,7 +117,7 @@ def swmm_export(
     storm, _ = read_storm(cfg.storm)
     build = build_model(study, cfg.scenario.build(storm), cfg.swmm.settings)
     inp = parse_inp(build.text)
-    _write_atomic(out_path, lambda tmp: tmp.write_text(build.text, encoding="utf-8"))
+    atomic_write(out_path, lambda tmp: tmp.write_text(build.text, encoding="utf-8"))
     if STATE["quiet"]:
         typer.echo(str(out_path))
         return

@@ -94,12 +94,10 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import glob
-import json
 import logging
 import math
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
@@ -121,6 +119,7 @@ from ..surface_inputs import (
     landcover_values,
     loss_rate,
 )
+from ._child import child_env, run_child
 from . import _exchange as X
 from .surface import ConstantLoss, RunStats, SurfaceModel, SurfaceResult, SurfaceSettings
 from .swmm import SwmmSettings, build_model
@@ -853,49 +852,19 @@ def _run(job: dict, progress: Progress | None = None) -> dict:
 # ---------------------------------------------------------------------------------------
 # Child process
 # ---------------------------------------------------------------------------------------
-def _env() -> dict[str, str]:
-    root = str(Path(__file__).resolve().parents[2])
-    path = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else ""),
-            "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
-
-
 def _in_child(job: dict, progress: Progress | None) -> dict:
     work = Path(tempfile.mkdtemp(prefix="floodrisk-coupled-job-"))
     try:
         job_path, out_path = work / "job.pkl", work / "result.pkl"
         with open(job_path, "wb") as fh:
             pickle.dump(job, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        message = None
-        with tempfile.TemporaryFile() as errlog:
-            proc = subprocess.Popen(
-                [sys.executable, "-u", "-m", "floodrisk.engines._coupled_worker",
-                 str(job_path), str(out_path)], stdout=subprocess.PIPE, stderr=errlog,
-                cwd=str(work), text=True, encoding="utf-8", env=_env())
-            try:
-                for line in proc.stdout:
-                    msg = json.loads(line)
-                    if msg[0] == "progress":
-                        if progress is not None:
-                            progress(float(msg[1]), float(msg[2]))
-                    else:
-                        message = msg
-                        break
-                proc.wait(120)
-            except BaseException:
-                proc.kill()
-                proc.wait()
-                raise
-            finally:
-                proc.stdout.close()
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-            errlog.seek(0)
-            stderr = errlog.read().decode("utf-8", errors="replace").strip()
+        end = run_child([sys.executable, "-u", "-m", "floodrisk.engines._coupled_worker",
+                         str(job_path), str(out_path)], cwd=work,
+                        env=child_env(with_package=True), progress=progress, wait_s=120.0)
+        message, stderr = end.message, end.stderr
         if message is None or message[0] != "done":
             detail = (message[1].get("message") if message else
-                      f"the coupled process ended with exit code {proc.returncode}"
+                      f"the coupled process ended with exit code {end.returncode}"
                       + (f": {stderr[-2000:]}" if stderr else ""))
             err = SimulationError(f"the coupled run failed: {detail}", field="coupled")
             err.child_traceback = message[1].get("traceback") if message else stderr  # type: ignore[attr-defined]

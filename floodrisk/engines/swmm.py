@@ -96,7 +96,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -117,6 +116,7 @@ from ..io.swmm_out import read_out, rpt_continuity, rpt_errors
 from ..rainfall import Hyetograph
 from ..scenario import Scenario, StageSeries
 from ..variables import Variable, of
+from ._child import child_env, run_child
 
 __all__ = ["SwmmSettings", "SwmmBuild", "DrainageResult", "SWMM_VARIABLES", "SERIES",
            "build_model", "build_inp", "run_swmm", "run_inp", "run_scenarios",
@@ -1206,59 +1206,20 @@ def _simulation_error(rpt: Path, inp: Path, child: dict | None, keep_inp: bool
     return err
 
 
-def _worker_env() -> dict[str, str]:
-    """The child's environment: OpenMP threads that sleep when they wait (unless the
-    caller chose a policy). A model with THREADS above the idle cores otherwise spins:
-    CoS-Reduced-Outlets (THREADS 4) took over 60 s instead of 7 s on 2 cores while another
-    process kept one busy."""
-    return {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
-
-
 def _spawn_run(inp: Path, rpt: Path, out: Path, cwd: Path, stride: float,
                progress: Progress | None, tables: bool = False) -> tuple[dict, float]:
     """Run one simulation in a new Python process; returns the child's payload and the
     seconds from starting it to its first progress message."""
     job = {"inp": str(inp), "rpt": str(rpt), "out": str(out), "cwd": str(cwd),
            "stride": float(stride), "tables": bool(tables)}
-    t0 = time.perf_counter()
-    started = None
-    result: list | None = None
-    with tempfile.TemporaryFile() as errlog:
-        proc = subprocess.Popen([sys.executable, "-u", str(_WORKER)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=errlog, cwd=str(cwd),
-                                text=True, encoding="utf-8", env=_worker_env())
-        try:
-            proc.stdin.write(json.dumps(job))
-            proc.stdin.close()
-            for line in proc.stdout:
-                msg = json.loads(line)
-                if msg[0] == "progress":
-                    if started is None:
-                        started = time.perf_counter() - t0
-                    if progress is not None:
-                        progress(float(msg[1]), float(msg[2]))
-                else:
-                    result = msg
-                    break
-            proc.wait(60)
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        finally:
-            proc.stdout.close()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        errlog.seek(0)
-        stderr = errlog.read().decode("utf-8", errors="replace").strip()
-    if result is None:
-        tail = f": {stderr[-2000:]}" if stderr else ""
+    end = run_child([sys.executable, "-u", str(_WORKER)], cwd=cwd, env=child_env(),
+                    stdin=json.dumps(job), progress=progress)
+    if end.message is None:
+        tail = f": {end.stderr[-2000:]}" if end.stderr else ""
         return {"status": "error", "message": f"the SWMM process ended with exit code "
-                                              f"{proc.returncode} and no result{tail}"}, started or 0.0
-    if result[0] == "error":
-        return {"status": "error", **result[1]}, started or 0.0
-    return {"status": "done", **result[1]}, started or 0.0
+                                              f"{end.returncode} and no result{tail}"}, end.started
+    status = "error" if end.message[0] == "error" else "done"
+    return {"status": status, **end.message[1]}, end.started
 
 
 def _ole(when: datetime) -> float:

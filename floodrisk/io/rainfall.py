@@ -31,7 +31,6 @@ functions.
 from __future__ import annotations
 
 import csv
-import os
 import tomllib
 from os import PathLike
 from pathlib import Path
@@ -41,6 +40,7 @@ from ..config import StormConfig
 from ..errors import ConfigError, InputError, InputFileError
 
 from ..rainfall import Hyetograph, StormFormula, StormModel, StormTable, StormTableRow, _check_series
+from .files import atomic_write
 
 __all__ = ["load_storm_formula", "load_storm", "storm_files", "read_hyetograph_csv",
            "write_hyetograph_csv", "read_storm", "STORM_DIR", "city_names", "city_formula", "CSV_VALUE_COLUMNS"]
@@ -235,22 +235,6 @@ def read_hyetograph_csv(path: str | PathLike[str], name: str | None = None) -> H
                       provenance=f"Read from {path} ({kind}).")
 
 
-def _atomic_write(path: Path, write: Any) -> Path:
-    """Write through a temporary file in the same folder, renamed into place."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputFileError(f"cannot write the file ({exc}).", path=path) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_hyetograph_csv(hyetograph: Hyetograph, path: str | PathLike[str]) -> Path:
     """Write ``time_s,intensity_mm_h``, one row per step start, ending with the end-of-storm
     row (intensity 0), as :func:`read_hyetograph_csv` reads it.
@@ -278,7 +262,7 @@ def write_hyetograph_csv(hyetograph: Hyetograph, path: str | PathLike[str]) -> P
             for t, v in zip(h.times, h.intensity):
                 w.writerow([_fmt(t), _fmt(v)])
 
-    return _atomic_write(Path(path), write)
+    return atomic_write(path, write)
 
 
 # ---------------------------------------------------------------------------------------

@@ -97,7 +97,6 @@ import logging
 import math
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from os import PathLike
@@ -114,6 +113,7 @@ from ..errors import CRSError, FloodRiskError, InputFileError, NetworkError
 from ..grid import Grid
 from ..network import DrainageNetwork
 from ..schema import PUMPS, STATIONS
+from .files import atomic_write
 from .vector import empty_layer
 
 if TYPE_CHECKING:
@@ -2020,21 +2020,14 @@ def write_swmm_model(model: SwmmModel, path: str | PathLike[str], *,
     """
     path = Path(path)
     data = render_inp(model, keep_unchanged=keep_unchanged).to_bytes()
-    if not path.parent.is_dir():
-        raise InputFileError("the folder to write into does not exist.", path=path.parent)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+
+    def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputFileError(f"cannot be written ({exc}).", path=path) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, write)
     missing = [name for _, _, _, _, name in external_files(model.inp)
                if not _resolve(path.parent, name).is_file()]
     if missing:
