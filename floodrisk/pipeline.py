@@ -43,7 +43,7 @@ from .report.charts import plot_hyetograph
 from .report.maps import (plot_inputs, plot_max_depth, plot_node_flooding, plot_pipe_capacity,
                           plot_ponding)
 from .study import Study
-from .surface_inputs import (building_mask, entrance_probes, landcover_values, loss_rate)
+from .surface_inputs import entrance_probes, surface_grids
 from .surplus import Surplus, surplus_runoff
 from .terrain import depression_polygons, find_depressions
 from .variables import VARIABLES
@@ -331,17 +331,11 @@ def _simulate_surface(study: Study, scenario: Any, drain_rate: np.ndarray | None
                       ) -> SurfaceResult:
     """The storm on the DEM: roughness and imperviousness from the land cover, buildings
     blocked, the pipes and pervious ground as a loss, probes at the entrances."""
-    si, terrain = cfg.surface.inputs, study.terrain
-    landcover = study.assets.landcover
-    manning = landcover_values(terrain, landcover, "roughness", si.default_manning)
-    imperv = landcover_values(terrain, landcover, "imperviousness", si.default_imperviousness)
-    blocked = (building_mask(terrain, study.assets.buildings) if si.buildings == "blocked"
-               else None)
-    losses = loss_rate(terrain, imperviousness=imperv, inputs=si, drain_rate=drain_rate)
-    settings = dataclasses.replace(cfg.surface.settings, blocked=blocked)
-    return simulate_surface(terrain, manning, scenario.simulated_seconds, rain=scenario.storm,
-                            losses=ConstantLoss(losses),
-                            probes=entrance_probes(study.assets.entrances, terrain),
+    g = surface_grids(study, cfg.surface.inputs, drain_rate)
+    settings = dataclasses.replace(cfg.surface.settings, blocked=g.blocked)
+    return simulate_surface(study.terrain, g.manning, scenario.simulated_seconds,
+                            rain=scenario.storm, losses=ConstantLoss(g.losses),
+                            probes=entrance_probes(study.assets.entrances, study.terrain),
                             settings=settings, progress=progress)
 
 

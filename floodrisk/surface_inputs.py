@@ -29,8 +29,8 @@ from .errors import ConfigError
 from .grid import Grid
 from .rainfall import MM_H_TO_M_S
 
-__all__ = ["SurfaceInputs", "landcover_values", "building_mask", "loss_rate",
-           "entrance_probes"]
+__all__ = ["SurfaceInputs", "SurfaceGrids", "surface_grids", "landcover_values",
+           "building_mask", "loss_rate", "entrance_probes"]
 
 
 @dataclass(frozen=True)
@@ -173,3 +173,47 @@ def entrance_probes(entrances: gpd.GeoDataFrame | None, dem: Grid) -> dict[str, 
         if r[0] >= 0 and dem.valid[r[0], c[0]]:
             out[eid] = Point(g.x, g.y)
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class SurfaceGrids:
+    """The per-cell inputs of a study's surface model.
+
+    Parameters
+    ----------
+    manning
+        Manning n, s/m^(1/3).
+    losses
+        Loss rate, mm/h (:func:`loss_rate`).
+    blocked
+        Building cells taken out of the flow, or None.
+    """
+
+    manning: np.ndarray
+    losses: np.ndarray
+    blocked: np.ndarray | None
+
+
+def surface_grids(study, inputs: SurfaceInputs,
+                  drain_rate: np.ndarray | None = None) -> SurfaceGrids:
+    """Roughness and imperviousness from the study's land cover, its buildings as blocked
+    cells (when ``inputs.buildings`` says so) and the loss rate per cell.
+
+    Parameters
+    ----------
+    study
+        The :class:`~floodrisk.study.Study`.
+    inputs
+        :class:`SurfaceInputs`.
+    drain_rate
+        Rain rate the pipes carry from each cell, m/s (see :func:`loss_rate`).
+    """
+    terrain, landcover = study.terrain, study.assets.landcover
+    manning = landcover_values(terrain, landcover, "roughness", inputs.default_manning)
+    imperv = landcover_values(terrain, landcover, "imperviousness",
+                              inputs.default_imperviousness)
+    blocked = (building_mask(terrain, study.assets.buildings)
+               if inputs.buildings == "blocked" else None)
+    return SurfaceGrids(manning=manning, blocked=blocked,
+                        losses=loss_rate(terrain, imperviousness=imperv, inputs=inputs,
+                                         drain_rate=drain_rate))

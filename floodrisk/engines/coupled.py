@@ -114,10 +114,8 @@ from ..grid import Grid
 from ..scenario import Scenario
 from ..surface_inputs import (
     SurfaceInputs,
-    building_mask,
     entrance_probes,
-    landcover_values,
-    loss_rate,
+    surface_grids,
 )
 from ._child import child_env, run_child
 from . import _exchange as X
@@ -429,12 +427,8 @@ def _prepare(study, scenario: Scenario, s: CoupledSettings,
     notes: list[str] = []
     terrain = study.terrain
     si = dataclasses.replace(s.inputs, pipe_drainage=False)
-    landcover = study.assets.landcover
-    manning = landcover_values(terrain, landcover, "roughness", si.default_manning)
-    imperv = landcover_values(terrain, landcover, "imperviousness", si.default_imperviousness)
-    blocked = (building_mask(terrain, study.assets.buildings) if si.buildings == "blocked"
-               else None)
-    losses = loss_rate(terrain, imperviousness=imperv, inputs=si)
+    grids = surface_grids(study, si)
+    manning, losses, blocked = grids.manning, grids.losses, grids.blocked
     surface_settings = dataclasses.replace(s.surface, blocked=blocked)
     z = np.asarray(terrain.values, dtype=np.float64)
     active = ~np.isnan(z)
