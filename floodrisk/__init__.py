@@ -18,12 +18,14 @@ Public API::
     scenario = floodrisk.Scenario(name="P50", storm=storm, failed_stations={"PS01": 3600})
     drainage = floodrisk.run_swmm(study, scenario)            # DrainageResult (EPA SWMM)
     surface = floodrisk.simulate_surface(dem, 0.03, 3 * 3600, rain=storm)   # SurfaceResult (2D)
+    coupled = floodrisk.simulate_coupled(study, scenario)     # CoupledResult (1D-2D)
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .capacity import CapacitySettings, assess_capacity
 from .config import StudyConfig, load_config
+from .engines.coupled import CoupledResult, CoupledSettings, simulate_coupled
 from .engines.screening import ScreeningSettings, screen
 from .engines.surface import Inflow, SurfaceSettings, simulate_surface
 from .engines.swmm import DrainageResult, SwmmSettings, build_model, run_inp, run_scenarios, run_swmm
@@ -94,4 +96,7 @@ __all__ = [
     "simulate_surface",
     "SurfaceSettings",
     "Inflow",
+    "simulate_coupled",
+    "CoupledSettings",
+    "CoupledResult",
 ]

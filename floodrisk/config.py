@@ -279,13 +279,27 @@ class SurfaceConfig(_Frozen):
     default_imperviousness, pervious_infiltration, pipe_drainage, buildings) say how the
     study becomes the model's inputs; keys of
     :class:`floodrisk.engines.surface.SurfaceSettings` (theta, alpha, dt_max, h_min,
-    wet_threshold, output_interval, dtype, threads) are the numerical settings.
+    wet_threshold, output_interval, dtype, threads) are the numerical settings;
+    ``boundaries`` opens or closes the grid's edges for the surface and coupled engines.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     inputs: SurfaceInputs = Field(default_factory=SurfaceInputs)
     settings: SurfaceSettings = Field(default_factory=SurfaceSettings)
+    boundaries: str | dict[str, str] = Field(
+        "closed", description="'open' | 'closed' | {north|south|west|east: ...}: water "
+                              "leaves an open edge at its normal flow (surface engine docs)")
+
+    @field_validator("boundaries")
+    @classmethod
+    def _sides(cls, v: Any) -> Any:
+        from .engines.surface import _boundaries
+        try:
+            _boundaries(v)
+        except FloodRiskError as exc:
+            raise ValueError(str(exc)) from None
+        return v
 
     @model_validator(mode="before")
     @classmethod
@@ -298,10 +312,14 @@ class SurfaceConfig(_Frozen):
         if "blocked" in flat:
             raise ValueError("blocked is set from the buildings layer (buildings = "
                              "'blocked' | 'none'), not in the config")
-        return {"inputs": _settings_from(SurfaceInputs,
-                                         {k: v for k, v in flat.items() if k in mine}),
-                "settings": _settings_from(SurfaceSettings,
-                                           {k: v for k, v in flat.items() if k not in mine})}
+        out = {"inputs": _settings_from(SurfaceInputs,
+                                        {k: v for k, v in flat.items() if k in mine}),
+               "settings": _settings_from(SurfaceSettings,
+                                          {k: v for k, v in flat.items()
+                                           if k not in mine and k != "boundaries"})}
+        if "boundaries" in flat:
+            out["boundaries"] = flat["boundaries"]
+        return out
 
 
 class CoupledConfig(_Frozen):
@@ -324,10 +342,10 @@ class CoupledConfig(_Frozen):
         if not isinstance(data, dict):
             return data
         flat = {**data.get("settings", {}), **{k: v for k, v in data.items() if k != "settings"}}
-        nested = sorted(set(flat) & {"surface", "inputs", "swmm", "process"})
+        nested = sorted(set(flat) & {"surface", "inputs", "swmm", "process", "boundaries"})
         if nested:
             raise ValueError(f"{', '.join(nested)} are not [coupled] keys: set them in "
-                             "[surface] and [swmm]")
+                             "[surface] (boundaries too) and [swmm]")
         return {"settings": _settings_from(CoupledSettings, flat)}
 
 

@@ -335,6 +335,7 @@ def _simulate_surface(study: Study, scenario: Any, drain_rate: np.ndarray | None
     settings = dataclasses.replace(cfg.surface.settings, blocked=g.blocked)
     return simulate_surface(study.terrain, g.manning, scenario.simulated_seconds,
                             rain=scenario.storm, losses=ConstantLoss(g.losses),
+                            boundaries=cfg.surface.boundaries,
                             probes=entrance_probes(study.assets.entrances, study.terrain),
                             settings=settings, progress=progress)
 
@@ -385,6 +386,7 @@ def _coupled_settings(cfg: StudyConfig) -> Any:
     ones (the pipes exchange with the surface, so they are no loss on it)."""
     return dataclasses.replace(
         cfg.coupled.settings, surface=cfg.surface.settings, swmm=cfg.swmm.settings,
+        boundaries=cfg.surface.boundaries,
         inputs=dataclasses.replace(cfg.surface.inputs, pipe_drainage=False))
 
 
@@ -408,6 +410,12 @@ def _write_coupled(run: RunFolder, study: Study, r: CoupledResult) -> None:
     write_series_csv(r.series["exchange"], run.output(
         "node_exchange.csv", "net surface → pipe flow (m³/s) at every linked node, every "
         "output interval (negative: the node spills)"))
+    model = run.output("swmm/model.inp", "the EPA SWMM model of the pipes that was coupled "
+                       "(no subcatchments: the rain falls on the surface)")
+    model.write_text(r.model, encoding="utf-8")
+    if r.report:
+        run.output("swmm/model.rpt", "SWMM's report of the coupled run: continuity and "
+                   "summary tables").write_text(r.report, encoding="utf-8")
 
 
 def _coupled_summary(r: CoupledResult) -> dict[str, Any]:

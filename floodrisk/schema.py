@@ -170,6 +170,18 @@ NODES = Layer(
         Column("storage_area", "float", "m²", minimum=0.0, exclusive=True,
                aliases=("area", "surface_area", "调蓄面积"),
                description="Plan area of a storage node (needed for kind = storage)."),
+        Column("inlets", "float", "", minimum=0.0,
+               aliases=("inlet_count", "n_inlets", "grates", "雨水口数", "雨水口数量"),
+               description="Street inlets (雨水口) draining into the node; 0: a sealed cover "
+                           "that only spills. The coupled engine's weir length and opening "
+                           "scale with it (missing: [coupled] inlets_per_node)."),
+        Column("inlet_capacity", "float", "m³/s", minimum=0.0,
+               aliases=("capture_capacity", "收水能力", "雨水口收水能力"),
+               scaled={"inlet_capacity_l_s": 1e-3, "inlet_capacity_lps": 1e-3,
+                       "收水能力_l_s": 1e-3},
+               description="Capture capacity of the node's inlets together (grates: 20 / 35 "
+                           "/ 50 L/s single / double / triple, DOMAIN.md §3 [verify]); "
+                           "missing: [coupled] inlet_capacity."),
     ),
     aliases=("node", "manholes", "junctions", "节点", "检查井"),
     description="Manholes, junctions, outfalls and storage nodes of the drainage network.",

@@ -77,17 +77,24 @@ def test_demo_writes_a_complete_run_folder(tmp_path):
     names = {p.name for p in run.iterdir()}
     assert {"manifest.json", "elevation.tif", "study.gpkg", "inputs_map.png", "summary.json",
             "screening.gpkg", "ponded_depth.tif", "ponding.png", "pipe_capacity.png",
-            "checks.csv", "checks.gpkg", "storm.csv", "storm.png", "drainage.gpkg",
-            "drainage.png", "node_flooding.csv", "pump_flow.csv", "swmm"} <= names
+            "checks.csv", "checks.gpkg", "storm.csv", "storm.png", "max_depth.tif",
+            "max_velocity.tif", "time_of_max_depth.tif", "first_wet_time.tif",
+            "duration_over.tif", "entrance_depth.csv", "max_depth.png", "coupled.gpkg",
+            "node_exchange.csv", "swmm"} <= names
+    assert {p.name for p in (run / "swmm").iterdir()} == {"model.inp", "model.rpt"}
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert {i["role"] for i in manifest["inputs"]} == {"dem", "network", "assets"}
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
-    assert {"load", "inventory", "check", "capacity", "screen", "drainage", "write",
+    assert {"load", "inventory", "check", "capacity", "screen", "coupled", "write",
             "total"} <= set(manifest["timings_s"])
-    assert manifest["drainage"]["continuity_ok"] is True
+    balance = manifest["volume_balance"]
+    assert abs(balance["error_rel"]) <= 0.005
+    assert balance["exchange_pipe_side_m3"] == pytest.approx(
+        balance["exchange_surface_side_m3"], rel=1e-9)
+    assert {"surface_s", "drainage_s", "exchange_s", "total_s"} <= set(manifest["timings"])
     assert "Depressions" in r.stdout and "Pipe capacity" in r.stdout
-    assert "SWMM continuity" in r.stdout and "Flooded nodes (SWMM)" in r.stdout
+    assert "1D-2D exchange" in r.stdout and "Pump stations failed" in r.stdout
     assert str(run) in r.stdout.replace("\n", "")
     # Nothing half-written is left beside it.
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

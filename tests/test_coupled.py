@@ -250,6 +250,51 @@ def test_coupling_step_effect(spilling):
         assert abs(r.volume.relative_error) < 0.005
 
 
+def with_inlets(study: Study, inlets: list[float], capacity: list[float]) -> Study:
+    nodes = study.network.nodes.assign(inlets=inlets, inlet_capacity=capacity)
+    return dataclasses.replace(study, network=dataclasses.replace(study.network, nodes=nodes))
+
+
+def test_inlets_and_capacity_from_the_node_data():
+    """The nodes' ``inlets`` field scales the weir (2 grates at 3 cm: twice one grate's
+    rate; 0: a sealed cover takes nothing), the ``inlet_capacity`` field caps the rate,
+    and a per-node capacity in the settings overrides the field. The run keeps the SWMM
+    model it coupled and SWMM's report."""
+    sc = Scenario("shallow", DRY, duration=10.0)
+    first = lambda r, n: r.series["exchange"][n].iloc[0]          # noqa: E731
+    two = simulate_coupled(with_inlets(two_compartments(), [2.0, 1.0, np.nan], [np.nan] * 3),
+                           sc, TIGHT, initial_depth=pond(0.03))
+    assert first(two, "J1") == pytest.approx(2 * weir(0.03), rel=1e-12)   # 0.0596 m³/s
+    assert "[JUNCTIONS]" in two.model and "\nJ1 " in two.model
+    subcatchments = two.model.split("[SUBCATCHMENTS]")[1].split("\n\n")[0].splitlines()
+    assert all(not ln.strip() or ln.startswith(";;") for ln in subcatchments)   # rain on the 2D
+    assert "Flow Routing Continuity" in two.report
+    capped = with_inlets(two_compartments(), [2.0, 1.0, np.nan], [0.005, np.nan, np.nan])
+    r = simulate_coupled(capped, sc, TIGHT, initial_depth=pond(0.03))
+    assert first(r, "J1") == pytest.approx(0.005, rel=1e-12)
+    assert r.nodes.set_index("node_id").loc["J1", "drained_m3"] == pytest.approx(0.05, rel=1e-9)
+    r = simulate_coupled(capped, sc, dataclasses.replace(TIGHT, inlet_capacity={"J1": 0.002}),
+                         initial_depth=pond(0.03))
+    assert first(r, "J1") == pytest.approx(0.002, rel=1e-12)
+    sealed = simulate_coupled(with_inlets(two_compartments(), [0.0, 1.0, np.nan], [np.nan] * 3),
+                              sc, TIGHT, initial_depth=pond(0.03))
+    assert sealed.nodes.set_index("node_id").loc["J1", "drained_m3"] == 0.0
+
+
+def test_inlet_fields_read_from_a_file_in_l_s(tmp_path):
+    """``雨水口数`` and ``inlet_capacity_l_s`` are read as inlets and m³/s."""
+    study = two_compartments()
+    nodes = study.network.nodes.drop(columns=["storage_area"]).assign(
+        雨水口数=[3, 0, 0], inlet_capacity_l_s=[35.0, 20.0, 0.0])
+    path = tmp_path / "net.gpkg"
+    nodes.to_file(path, layer="nodes")
+    study.network.conduits.to_file(path, layer="conduits")
+    net = floodrisk.load_network(path, dem=study.terrain)
+    got = net.nodes.set_index("node_id")
+    assert list(got["inlets"]) == [3.0, 0.0, 0.0]
+    assert list(got["inlet_capacity"]) == pytest.approx([0.035, 0.020, 0.0], rel=1e-12)
+
+
 def test_runs_in_a_row_in_one_process():
     """Each run has its own SWMM process: two in a row give the same answer."""
     study, sc = two_compartments(), Scenario("shallow", DRY, duration=30.0)

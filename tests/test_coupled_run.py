@@ -37,6 +37,7 @@ def test_manifest_carries_the_volume_balance_and_the_time_split(coupled_run):
     assert abs(v["error_rel"]) <= 0.005
     assert v["exchange_pipe_side_m3"] == pytest.approx(v["exchange_surface_side_m3"], rel=1e-9)
     assert v["drained_m3"] > 0
+    assert v["boundary_outflow_m3"] > 0        # [surface] boundaries = "open": the river leaves
     # rain + inflow = outflows + losses + change in storage (+ the residual it reports)
     stored = (v["surface_final_m3"] - v["surface_initial_m3"]
               + v["pipe_final_m3"] - v["pipe_initial_m3"])
@@ -63,12 +64,26 @@ def test_outputs(coupled_run):
     assert set(stations["station_id"]) == {"PS01", "PS02"}
     series = pd.read_csv(run / "node_exchange.csv", index_col=0)
     assert set(series.columns) == set(nodes["node_id"])
+    # the pipe model that was coupled, which SWMM can run again on its own
+    inp = (run / "swmm" / "model.inp").read_text()
+    assert "[JUNCTIONS]" in inp and "FR_FAIL_0" in inp
+    assert "Flow Routing Continuity" in (run / "swmm" / "model.rpt").read_text()
 
 
 def test_coupled_config_refuses_nested_sections(tmp_path):
     with pytest.raises(ValueError, match="not \\[coupled\\] keys"):
         CoupledConfig.model_validate({"swmm": {"routing_step": 1}})
     bad = tmp_path / "bad.toml"
-    bad.write_text(DEMO.read_text() + "\n[coupled]\ncoupling_stepp = 2\n")
+    bad.write_text(DEMO.read_text().replace("coupling_step =", "coupling_stepp ="))
     with pytest.raises(ConfigError, match="coupling_stepp"):
         load_config(bad)
+    # the grid's edges are the surface model's: [surface] boundaries, for both engines
+    with pytest.raises(ValueError, match="boundaries"):
+        CoupledConfig.model_validate({"boundaries": "open"})
+    bad.write_text(DEMO.read_text().replace('boundaries = "open"', 'boundaries = "opne"'))
+    with pytest.raises(ConfigError, match="boundaries"):
+        load_config(bad)
+    cfg = load_config(DEMO)
+    assert cfg.surface.boundaries == "open" and cfg.engine == "coupled"
+    from floodrisk.pipeline import _coupled_settings
+    assert _coupled_settings(cfg).boundaries == "open"

@@ -129,7 +129,7 @@ def test_engine_and_config_errors_leave_no_run_folder(demo_cfg, tmp_path):
 
 def test_config_settings_reach_the_model(demo_cfg):
     cfg = load_config(DEMO)
-    assert cfg.engine == "swmm" and cfg.swmm.settings.routing_step == 5.0
+    assert cfg.engine == "coupled" and cfg.swmm.settings.routing_step == 5.0
     assert cfg.swmm.refuse_bad_continuity is False
     green = SwmmConfig(infiltration="green_ampt", allow_ponding=True, report_step=300)
     assert green.settings.infiltration == "green_ampt" and green.settings.report_step == 300

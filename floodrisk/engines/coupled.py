@@ -164,12 +164,14 @@ class CoupledSettings:
     inlet_area
         Opening of one inlet, m²: 0.3375 m² (750 × 450 mm, bars not deducted).
     inlets_per_node
-        Inlets draining into each junction (project default 1; the data has no inlet
-        layer yet).
+        Inlets draining into a junction whose ``inlets`` field is empty (project
+        default 1).
     inlet_capacity
-        Capture capacity per junction, m³/s: a number, ``{node_id: m³/s}`` (others
-        unlimited), or None (default): no limit beyond the weir and orifice laws.
-        DOMAIN.md §3 gives 20 / 35 / 50 L/s for single / double / triple grates [verify].
+        Capture capacity of a junction whose ``inlet_capacity`` field is empty, m³/s: a
+        number, or None (default): no limit beyond the weir and orifice laws; or
+        ``{node_id: m³/s}``, which overrides the field for those nodes (others: the field,
+        else unlimited). DOMAIN.md §3 gives 20 / 35 / 50 L/s for single / double / triple
+        grates [verify].
     inlet_radius
         A junction links to the lowest domain cell within this distance, m (project
         default 5 m: the gutter beside the manhole; 0: the cell holding it).
@@ -353,6 +355,12 @@ class CoupledResult:
         What the engine decided (links, failures), one line each.
     settings
         The settings used.
+    model
+        The SWMM input file that was coupled (no subcatchments: the rain falls on the
+        surface; flag nodes ``FR_FAIL_n`` and their control rules switch failed stations'
+        pumps off).
+    report
+        SWMM's report of that run (continuity, node and link summaries).
     """
 
     surface: SurfaceResult
@@ -364,6 +372,8 @@ class CoupledResult:
     coupling_steps: int
     notes: tuple[str, ...]
     settings: CoupledSettings
+    model: str = ""
+    report: str = ""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name == "surface":
@@ -468,7 +478,13 @@ def _prepare(study, scenario: Scenario, s: CoupledSettings,
     if chosen is not None and chosen - set(ids):
         raise InputError("linked_nodes names nodes that are not in the network.",
                          field="linked_nodes", feature=sorted(chosen - set(ids)))
-    for nid, kind, g in zip(ids, kinds, nodes.geometry):
+    def column(name: str) -> np.ndarray:
+        if name not in nodes.columns:
+            return np.full(len(nodes), np.nan)
+        return pd.to_numeric(nodes[name], errors="coerce").to_numpy(dtype=np.float64)
+
+    data_inlets, data_capacity = column("inlets"), column("inlet_capacity")
+    for k_node, (nid, kind, g) in enumerate(zip(ids, kinds, nodes.geometry)):
         if kind not in ("junction", "storage") or g is None or g.is_empty:
             continue
         if chosen is not None and nid not in chosen:
@@ -484,9 +500,18 @@ def _prepare(study, scenario: Scenario, s: CoupledSettings,
             rc = _nearest_active(active, terrain, g.x, g.y)
             moved += 1
         f = 1.0 - block(nid) if kind == "junction" else 0.0
-        n_in = s.inlets_per_node if kind == "junction" else 0.0
-        c = (cap.get(nid, math.inf) if isinstance(cap, Mapping)
-             else (math.inf if cap is None else float(cap)))
+        # inlets and capacity: the node's own data where given, else the settings (a
+        # per-node capacity in the settings overrides the data)
+        n_in = data_inlets[k_node]
+        if not np.isfinite(n_in):
+            n_in = s.inlets_per_node
+        n_in = n_in if kind == "junction" else 0.0
+        if isinstance(cap, Mapping) and nid in cap:
+            c = cap[nid]
+        elif np.isfinite(data_capacity[k_node]):
+            c = float(data_capacity[k_node])
+        else:
+            c = math.inf if (cap is None or isinstance(cap, Mapping)) else float(cap)
         link["node_id"].append(nid)
         link["kind"].append(kind)
         link["row"].append(rc[0])
@@ -807,6 +832,7 @@ def _run(job: dict, progress: Progress | None = None) -> dict:
             pipe_final = _pipe_storage(solver, real, n_links)
             totals = {k: float(v) for k, v in SystemStats(sim).routing_stats.items()}
         t_loop = time.perf_counter() - t_start - t_setup
+        report = rpt.read_text(encoding="utf-8", errors="replace") if rpt.exists() else ""
     finally:
         for p in (inp, rpt, out):
             try:
@@ -837,7 +863,7 @@ def _run(job: dict, progress: Progress | None = None) -> dict:
         "flow_after": flow_after,
         "pipe_initial": pipe_initial, "pipe_final": pipe_final, "totals": totals,
         "flag_volume": flag_volume, "routing_error": after.get("routing_error", math.nan),
-        "steps": steps,
+        "steps": steps, "report": report,
         "timings": {"surface_s": t_surface, "drainage_s": t_drain, "exchange_s": t_exchange,
                     "total_s": t_loop, "setup_s": t_setup},
     }
@@ -980,4 +1006,5 @@ def _assemble(job: dict, out: dict, s: CoupledSettings) -> CoupledResult:
                          f"reached its equipment at {r['equipment_elev']:.2f} m")
     return CoupledResult(surface=surface, nodes=nodes, series=series,
                          pumps=pumps, volume=balance, timings=dict(out["timings"]),
-                         coupling_steps=int(out["steps"]), notes=tuple(notes), settings=s)
+                         coupling_steps=int(out["steps"]), notes=tuple(notes), settings=s,
+                         model=job["inp"], report=out.get("report", ""))
