@@ -24,6 +24,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/capacity_scale.py
 	$(BIN)/python benchmarks/screening_scale.py
 	$(BIN)/python benchmarks/swmm_scale.py
+	$(BIN)/python benchmarks/surface_speed.py
+	$(BIN)/python benchmarks/coupled_scale.py
 
 # Regenerate data/demo/ from the synthetic city generator (byte-identical for the same seed).
 data: $(STAMP)

@@ -412,8 +412,16 @@ class StudyConfig(_Frozen):
     surface: SurfaceConfig = Field(default_factory=SurfaceConfig)
     coupled: CoupledConfig = Field(default_factory=CoupledConfig)
     engine: Literal["screening", "swmm", "surface", "coupled"] = Field(
-        "screening", description="what `floodrisk run` simulates (see ENGINES)")
+        "screening", description="what `floodrisk run` simulates (see ENGINES); default "
+                                 "'coupled' when a [storm] is given, else 'screening'")
     source: Path | None = Field(None, description="the config file this was read from")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_engine(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("engine") is None:
+            data = {**data, "engine": "coupled" if data.get("storm") else "screening"}
+        return data
 
     @field_validator("crs")
     @classmethod

@@ -5,8 +5,9 @@ checks the network data, assesses the capacity of every pipe and screens the ter
 depressions for where the storm's surplus ponds. With the ``swmm`` engine it then builds
 the study's EPA SWMM model under the config's scenario and routes the storm through the
 pipes (flooded nodes and volumes); with the ``surface`` engine it runs the storm on the
-DEM with the 2D model (the pipes as a loss at their capacity). Later engines and
-assessments add their stages here.
+DEM with the 2D model (the pipes as a loss at their capacity); with the ``coupled``
+engine (the default when a storm is given) it runs the 2D model and the SWMM pipes
+together, exchanging water at every manhole. Later assessments add their stages here.
 """
 
 from __future__ import annotations

@@ -87,3 +87,15 @@ def test_coupled_config_refuses_nested_sections(tmp_path):
     assert cfg.surface.boundaries == "open" and cfg.engine == "coupled"
     from floodrisk.pipeline import _coupled_settings
     assert _coupled_settings(cfg).boundaries == "open"
+
+
+def test_the_default_engine_is_coupled_when_a_storm_is_given(tmp_path):
+    text = DEMO.read_text().replace('engine = "coupled"', "")
+    cfg = tmp_path / "default.toml"
+    cfg.write_text(text.replace("../data/demo/", f"{(ROOT / 'data' / 'demo').as_posix()}/"))
+    assert load_config(cfg).engine == "coupled"
+    storm = text.index("[storm]")
+    cfg.write_text(text[:storm].replace("../data/demo/", f"{(ROOT / 'data' / 'demo').as_posix()}/")
+                   + text[text.index("[capacity]"):])
+    c = load_config(cfg)
+    assert c.storm is None and c.engine == "screening"
