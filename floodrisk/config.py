@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
+from .assess.assessment import AssessmentSettings
 from .capacity import CapacitySettings
 from .engines.screening import ScreeningSettings
 from .engines.coupled import CoupledSettings
@@ -349,6 +350,41 @@ class CoupledConfig(_Frozen):
         return {"settings": _settings_from(CoupledSettings, flat)}
 
 
+class AssessmentConfig(_Frozen):
+    """``[assessment]``: what the assessment of a 2D run counts and how.
+
+    Sub-tables ``[assessment.waterlogging]``, ``[assessment.underground]``,
+    ``[assessment.sites]``, ``[assessment.hazard]`` and ``[assessment.risk]`` hold the
+    fields of :class:`~floodrisk.assess.waterlogging.WaterloggingSettings`,
+    :class:`~floodrisk.assess.underground.UndergroundSettings`,
+    :class:`~floodrisk.assess.pumps.SiteSettings`,
+    :class:`~floodrisk.assess.hazard.HazardSettings` and
+    :class:`~floodrisk.assess.hazard.RiskSettings`; ``water_classes`` lists the land-cover
+    classes that are water bodies.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    settings: AssessmentSettings = Field(default_factory=AssessmentSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tables(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or isinstance(data.get("settings"), AssessmentSettings):
+            return data
+        parts = {f.name: f.default_factory() for f in dataclasses.fields(AssessmentSettings)
+                 if f.name != "water_classes"}
+        unknown = sorted(set(data) - set(parts) - {"water_classes"})
+        if unknown:
+            raise ValueError(f"unknown [assessment] key(s) {', '.join(unknown)}; known: "
+                             f"{', '.join([*parts, 'water_classes'])}")
+        kw: dict[str, Any] = {k: _settings_from(type(parts[k]), data[k])
+                              for k in parts if k in data}
+        if "water_classes" in data:
+            kw["water_classes"] = tuple(str(c) for c in data["water_classes"])
+        return {"settings": AssessmentSettings(**kw)}
+
+
 #: Engines ``floodrisk run`` can use: name → what it simulates.
 ENGINES = {
     "screening": "network checks, pipe capacity and terrain depression screening only",
@@ -411,6 +447,7 @@ class StudyConfig(_Frozen):
     swmm: SwmmConfig = Field(default_factory=SwmmConfig)
     surface: SurfaceConfig = Field(default_factory=SurfaceConfig)
     coupled: CoupledConfig = Field(default_factory=CoupledConfig)
+    assessment: AssessmentConfig = Field(default_factory=AssessmentConfig)
     engine: Literal["screening", "swmm", "surface", "coupled"] = Field(
         "screening", description="what `floodrisk run` simulates (see ENGINES); default "
                                  "'coupled' when a [storm] is given, else 'screening'")

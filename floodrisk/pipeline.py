@@ -21,10 +21,13 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from .capacity import assess_capacity
 from .config import ENGINES, StudyConfig, load_config
+from .assess.assessment import Assessment, assess
 from .engines.coupled import CoupledResult, simulate_coupled
 from .engines.screening import ScreeningResult, screen
 from .engines.surface import ConstantLoss, SurfaceResult, simulate_surface
@@ -145,6 +148,13 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
     if engine in ("swmm", "surface", "coupled") and cfg.storm is None:
         raise ConfigError(f"the {engine} engine needs a design storm.", path=cfg.source,
                           field="storm", hint="Add a [storm] section (see the README).")
+    wl, wet = cfg.assessment.settings.waterlogging.threshold, cfg.surface.settings.wet_threshold
+    if engine in ("surface", "coupled") and wl != wet:
+        raise ConfigError(f"[assessment.waterlogging] threshold ({wl:g} m) differs from "
+                          f"[surface] wet_threshold ({wet:g} m).", path=cfg.source,
+                          field="threshold",
+                          hint="Set both to the same depth: the run counts the time above "
+                               "and the first time over wet_threshold.")
     say("load")
     t0 = time.perf_counter()
     study = read_study(cfg)
@@ -239,8 +249,22 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                 "error_rel": v.relative_error,
                 "swmm_routing_error_pct": v.swmm_routing_error}
             run.manifest["timings"] = {k: round(float(t), 3) for k, t in coupled.timings.items()}
+        assessment = None
+        if surface is not None:
+            say("assess")
+            with run.stage("assess"):
+                assessment = assess(
+                    study, coupled if coupled is not None else surface, pipes=pipes,
+                    design_return_period=cfg.capacity.settings.design_return_period,
+                    settings=cfg.assessment.settings)
+            summary["assessment"] = assessment.summary
+            run.manifest["assessment"] = {
+                "timings_s": {k: round(v, 3) for k, v in assessment.timings.items()},
+                "observed": assessment.observed_summary}
         say("write")
         with run.stage("write"):
+            if assessment is not None:
+                _write_assessment(run, study, assessment, pipes)
             if drainage is not None:
                 _write_drainage(run, study, drainage, sources)
             if surface is not None:
@@ -389,6 +413,51 @@ def _coupled_settings(cfg: StudyConfig) -> Any:
         cfg.coupled.settings, surface=cfg.surface.settings, swmm=cfg.swmm.settings,
         boundaries=cfg.surface.boundaries,
         inputs=dataclasses.replace(cfg.surface.inputs, pipe_drainage=False))
+
+
+def _write_assessment(run: RunFolder, study: Study, a: Assessment, pipes: Any) -> None:
+    """assessment.gpkg (every finding as a layer), the same tables as CSV under
+    assessment/, and the hazard grids."""
+    layers: dict[str, Any] = {}
+    wl = a.waterlogging
+    layers["waterlogging_points"] = wl.points.drop(columns=["label"])
+    layers["waterlogging_areas"] = wl.polygons.drop(columns=["label"])
+    if a.underground is not None:
+        layers["underground_exposure"] = a.underground.entrances
+        layers["underground_spaces"] = a.underground.spaces
+    if len(a.stations):
+        layers["pump_stations"] = a.stations
+    if len(a.facilities):
+        layers["facilities"] = a.facilities
+    if len(a.buildings):
+        layers["buildings_risk"] = a.buildings
+    if a.observed is not None:
+        obs = study.assets.observed
+        layers["observed_check"] = gpd.GeoDataFrame(
+            a.observed, geometry=obs.set_index(obs["point_id"].astype(str)).geometry
+            .reindex(a.observed["point_id"].astype(str)).to_numpy(), crs=obs.crs)
+    if pipes is not None:
+        layers["pipe_capacity"] = pipes
+    write_layers(layers, run.output("assessment.gpkg", "assessment: " + ", ".join(layers)
+                                    + " layers"))
+    for name, table in layers.items():
+        if name in ("waterlogging_areas", "pipe_capacity"):
+            continue                      # the points' table; pipe_capacity is in screening
+        frame = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
+        frame.to_csv(run.output(f"assessment/{name}.csv", f"{name} table (no geometry)"),
+                     index=False, float_format="%.6g", encoding="utf-8")
+    if a.underground is not None:
+        a.underground.series.to_csv(run.output(
+            "assessment/entrance_inflow.csv", "cumulative inflow (m³) over every entrance, "
+            "every output interval (time in s from the rain's start)"), float_format="%.6g",
+            encoding="utf-8")
+    hz = a.hazard
+    for name, values in (("hazard_rating", hz.defra_rating), ("hazard_defra", hz.defra_class),
+                         ("hazard_arr", hz.arr_class), ("hazard_grade", hz.cn_grade)):
+        var = VARIABLES["grid", name]
+        write_geotiff(study.terrain.with_values(np.asarray(values, dtype=np.float32)),
+                      run.output(f"{name}.tif", var.label), description=var.description,
+                      units=var.unit)
 
 
 def _write_coupled(run: RunFolder, study: Study, r: CoupledResult) -> None:

@@ -119,10 +119,15 @@ def building_mask(dem: Grid, buildings: gpd.GeoDataFrame | None) -> np.ndarray:
     buildings
         Building polygons, or None (no cell).
     """
+    return polygon_mask(dem, buildings)
+
+
+def polygon_mask(dem: Grid, polygons: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Cells whose centres lie inside any of the polygons (None: no cell)."""
     from rasterio.features import rasterize
 
-    shapes = [] if buildings is None else [
-        (g, 1) for g in buildings.geometry if g is not None and not g.is_empty]
+    shapes = [] if polygons is None else [
+        (g, 1) for g in polygons.geometry if g is not None and not g.is_empty]
     if not shapes:
         return np.zeros(dem.shape, dtype=bool)
     return rasterize(shapes, out_shape=dem.shape, transform=dem.transform, fill=0,

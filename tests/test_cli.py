@@ -80,7 +80,8 @@ def test_demo_writes_a_complete_run_folder(tmp_path):
             "checks.csv", "checks.gpkg", "storm.csv", "storm.png", "max_depth.tif",
             "max_velocity.tif", "time_of_max_depth.tif", "first_wet_time.tif",
             "duration_over.tif", "entrance_depth.csv", "max_depth.png", "coupled.gpkg",
-            "node_exchange.csv", "swmm"} <= names
+            "node_exchange.csv", "swmm", "assessment.gpkg", "assessment", "hazard_grade.tif",
+            "hazard_defra.tif", "hazard_arr.tif", "hazard_rating.tif"} <= names
     assert {p.name for p in (run / "swmm").iterdir()} == {"model.inp", "model.rpt"}
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "complete"
@@ -95,6 +96,8 @@ def test_demo_writes_a_complete_run_folder(tmp_path):
     assert {"surface_s", "drainage_s", "exchange_s", "total_s"} <= set(manifest["timings"])
     assert "Depressions" in r.stdout and "Pipe capacity" in r.stdout
     assert "1D-2D exchange" in r.stdout and "Pump stations failed" in r.stdout
+    assert "Waterlogging points" in r.stdout and "relocate PS01" in r.stdout
+    assert "UG01 (underpass) flooded" in r.stdout.replace("\n", " ")
     assert str(run) in r.stdout.replace("\n", "")
     # Nothing half-written is left beside it.
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -99,3 +100,57 @@ def test_the_default_engine_is_coupled_when_a_storm_is_given(tmp_path):
                    + text[text.index("[capacity]"):])
     c = load_config(cfg)
     assert c.storm is None and c.engine == "screening"
+
+
+REQUIRED = {
+    "waterlogging_points": {"point_id", "max_depth", "area", "volume", "duration_over",
+                            "first_time_over", "cause", "rank"},
+    "underground_exposure": {"space_id", "entrance_id", "max_outside_depth", "inflow_volume",
+                             "first_inflow_time", "class"},
+    "pump_stations": {"station_id", "max_site_depth", "failed", "failure_time"},
+    "facilities": {"facility_id", "max_site_depth", "failed"},
+    "pipe_capacity": {"link_id", "capacity_return_period"},
+}
+
+
+def test_assessment_finds_the_demo_weak_spots(coupled_run):
+    """assessment.gpkg and its CSVs after 90 min of the 50-year storm: every depression
+    the generator made without an inlet is a waterlogging point labelled no_inlet; the
+    low-lying station PS01 fails when the coupled run switched it off, sits in a
+    depression and is marked for relocation, PS02 does not fail; the underpass UG01 takes
+    water and passes its closure depth; the facilities stay dry."""
+    outcome, _ = coupled_run
+    run = outcome.path
+    layers = {name: gpd.read_file(run / "assessment.gpkg", layer=name)
+              for name in ("waterlogging_points", "waterlogging_areas", "underground_exposure",
+                           "underground_spaces", "pump_stations", "facilities",
+                           "buildings_risk", "pipe_capacity")}
+    for name, cols in REQUIRED.items():
+        assert cols <= set(layers[name].columns), name
+        if name != "pipe_capacity":
+            csv = pd.read_csv(run / "assessment" / f"{name}.csv")
+            assert len(csv) == len(layers[name]) and cols <= set(csv.columns), name
+    points, areas = layers["waterlogging_points"], layers["waterlogging_areas"]
+    assert list(points["rank"]) == list(range(1, len(points) + 1))
+    assert (points["max_depth"] > 0.15).all() and (points["area"] >= 100.0).all()
+    spots = gpd.read_file(ROOT / "data" / "demo" / "city.gpkg", layer="weak_spots")
+    for s in spots[spots["kind"] == "depression_no_inlet"].itertuples():
+        hit = areas[areas.contains(s.geometry)]
+        assert len(hit) == 1 and hit["cause"].iloc[0] == "no_inlet", s.spot_id
+    st = layers["pump_stations"].set_index("station_id")
+    coupled = gpd.read_file(run / "coupled.gpkg", layer="pump_stations").set_index("station_id")
+    assert st.loc["PS01", "failed"] and st.loc["PS01", "relocate"]
+    assert st.loc["PS01", "failure_time"] == pytest.approx(coupled.loc["PS01", "failed_at"])
+    assert st.loc["PS01", "depression_depth"] > 0.5
+    assert not st.loc["PS02", "failed"] and st.loc["PS02", "margin"] > 0
+    sp = layers["underground_spaces"].set_index("space_id")
+    assert sp.loc["UG01", "class"] == "flooded"
+    assert 0 < sp.loc["UG01", "lead_time"] < sp.loc["UG01", "time_closure"] < 5400
+    ent = layers["underground_exposure"]
+    assert (ent.loc[ent["space_id"] == "UG01", "inflow_volume"] > 0).all()
+    assert not layers["facilities"]["failed"].any()
+    # the hazard grids: graded exactly where the water stood deeper than 0.15 m
+    import rasterio
+    with rasterio.open(run / "hazard_grade.tif") as g, rasterio.open(run / "max_depth.tif") as d:
+        grade, depth = g.read(1), d.read(1)
+    assert ((grade > 0) == (np.nan_to_num(depth) >= 0.15)).all()

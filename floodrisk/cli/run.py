@@ -124,6 +124,38 @@ def print_outcome(outcome: Any) -> None:
                                         f"{c['volume_error_rel']:.1e}")
         table.add_row("Pump stations failed", ", ".join(
             f"{k} at {v / 60:.0f} min" for k, v in c["failed_stations"].items()) or "none")
+    if "assessment" in s:
+        a = s["assessment"]
+        causes = ", ".join(f"{k} {v}" for k, v in a["by_cause"].items())
+        top = "; ".join(f"{p['point_id']} {p['max_depth_m']:.2f} m over {p['area_m2']:,.0f} m² "
+                        f"({p['cause']})" for p in a["top_points"][:3])
+        table.add_row("Waterlogging points", f"{a['waterlogging_points']} ({causes})"
+                      + (f"; worst: {top}" if top else ""))
+        if "observed" in a:
+            o = a["observed"]
+            table.add_row("Observed points", f"{o['hits']} of {o['observed']} found within "
+                                             f"{o['radius_m']:g} m; {o['false_alarms']} "
+                                             "points found where none was observed")
+        if "underground" in a:
+            u = a["underground"]
+            spaces = "; ".join(
+                f"{x['space_id']} ({x['kind']}) {x['class']}"
+                + (f", {x['inflow_m3']:,.0f} m³ in" if x["inflow_m3"] > 0 else "")
+                + (f", lead time {x['lead_time_s'] / 60:.0f} min"
+                   if x["lead_time_s"] is not None else "")
+                for x in u["spaces"])
+            table.add_row("Underground spaces", spaces or "all safe")
+        if "stations_failed" in a:
+            table.add_row("Pump station sites", (", ".join(
+                f"{k} flooded" + (f" at {v / 60:.0f} min" if v is not None else "")
+                for k, v in a["stations_failed"].items()) or "none flooded")
+                + ("; relocate " + ", ".join(a["stations_to_relocate"])
+                   if a.get("stations_to_relocate") else ""))
+        if "facilities_flooded" in a:
+            table.add_row("Facilities flooded", ", ".join(a["facilities_flooded"]) or "none")
+        if "buildings_by_risk" in a:
+            table.add_row("Buildings by risk", ", ".join(
+                f"{k} {v}" for k, v in a["buildings_by_risk"].items()))
     out.print(table)
     if "drainage" in s and not s["drainage"]["continuity_ok"]:
         err.print(f"[bold yellow]warning:[/] {s['drainage']['warning']}")

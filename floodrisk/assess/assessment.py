@@ -1,0 +1,268 @@
+"""The whole assessment of one run: waterlogging points, underground spaces, pump stations
+and facilities, hazard and risk, from a 2D (surface or coupled) run and the study.
+
+:func:`assess` reads the run's result (grids, probe series, and for a coupled run the
+manholes' spills and the stations' failures) and the study; it never runs an engine.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from ..errors import InputError
+from ..surface_inputs import polygon_mask
+from ..terrain import fill_depressions
+from .hazard import HazardGrids, HazardSettings, RiskSettings, building_risk, hazard_grids
+from .pumps import SiteSettings, assess_sites
+from .underground import UndergroundAssessment, UndergroundSettings, assess_underground
+from .waterlogging import (
+    Waterlogging,
+    WaterloggingSettings,
+    compare_observed,
+    find_waterlogging,
+)
+
+__all__ = ["AssessmentSettings", "Assessment", "assess"]
+
+
+@dataclass(frozen=True)
+class AssessmentSettings:
+    """Settings of every part of the assessment (each with its sources).
+
+    Parameters
+    ----------
+    waterlogging
+        :class:`~floodrisk.assess.waterlogging.WaterloggingSettings`.
+    underground
+        :class:`~floodrisk.assess.underground.UndergroundSettings`.
+    sites
+        :class:`~floodrisk.assess.pumps.SiteSettings`.
+    hazard
+        :class:`~floodrisk.assess.hazard.HazardSettings`.
+    risk
+        :class:`~floodrisk.assess.hazard.RiskSettings`.
+    water_classes
+        Land-cover classes that are water bodies (rivers, lakes): never waterlogging.
+    """
+
+    waterlogging: WaterloggingSettings = field(default_factory=WaterloggingSettings)
+    underground: UndergroundSettings = field(default_factory=UndergroundSettings)
+    sites: SiteSettings = field(default_factory=SiteSettings)
+    hazard: HazardSettings = field(default_factory=HazardSettings)
+    risk: RiskSettings = field(default_factory=RiskSettings)
+    water_classes: tuple[str, ...] = ("water",)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the assessment of one run found.
+
+    Parameters
+    ----------
+    waterlogging
+        :class:`~floodrisk.assess.waterlogging.Waterlogging` (points, outlines, labels).
+    observed
+        The observed points against the points found (one row each: ``point_id``,
+        ``hit``, ``matched``, ``distance`` m), or None without observed points.
+    observed_summary
+        ``observed``, ``hits``, ``misses``, ``hit_rate``, ``false_alarms``, ``radius_m``.
+    underground
+        :class:`~floodrisk.assess.underground.UndergroundAssessment`, or None without
+        underground spaces or entrances.
+    stations
+        Pump stations at their sites (:func:`~floodrisk.assess.pumps.assess_sites`), with
+        geometry.
+    facilities
+        Substations, hospitals, water plants at their sites, with geometry and ``kind``.
+    hazard
+        :class:`~floodrisk.assess.hazard.HazardGrids`.
+    buildings
+        Risk of every building (``building_id``, ``hazard_grade``, ``exposure``, ``risk``,
+        ``risk_label``), with geometry.
+    summary
+        Counts and figures for the run summary.
+    timings
+        Seconds per part.
+    settings
+        The settings used.
+    """
+
+    waterlogging: Waterlogging
+    observed: pd.DataFrame | None
+    observed_summary: dict[str, Any] | None
+    underground: UndergroundAssessment | None
+    stations: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    hazard: HazardGrids
+    buildings: gpd.GeoDataFrame
+    summary: dict[str, Any]
+    timings: dict[str, float]
+    settings: AssessmentSettings
+
+
+def _with_geometry(table: pd.DataFrame, source: gpd.GeoDataFrame, key: str,
+                   extra: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    src = source.set_index(source[key].astype(str))
+    ids = table[key].astype(str)
+    out = table.copy()
+    for col in extra:
+        if col in src.columns and col not in out.columns:
+            out.insert(1, col, src[col].reindex(ids).to_numpy())
+    return gpd.GeoDataFrame(out, geometry=src.geometry.reindex(ids).to_numpy(),
+                            crs=source.crs)
+
+
+def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
+           design_return_period: float | None = None,
+           settings: AssessmentSettings | None = None) -> Assessment:
+    """Assess one 2D run of a study.
+
+    Parameters
+    ----------
+    study
+        The :class:`~floodrisk.study.Study` the run was made from.
+    result
+        A :class:`~floodrisk.engines.surface.SurfaceResult` or
+        :class:`~floodrisk.engines.coupled.CoupledResult`: maximum depth and speed,
+        timing grids, final depth, the probe series at the entrances; a coupled result
+        also gives each manhole's spill (``nodes.spilled_m3``) and the stations' failure
+        times (``pumps``).
+    pipes
+        The capacity assessment (:func:`floodrisk.assess_capacity`), for the
+        ``pipe_capacity`` cause.
+    design_return_period
+        The pipes' design return period, years.
+    settings
+        :class:`AssessmentSettings`.
+
+    Returns
+    -------
+    Assessment
+    """
+    s = settings if settings is not None else AssessmentSettings()
+    for name in ("max_depth", "max_velocity", "duration_over", "probes"):
+        if not hasattr(result, name):
+            raise InputError(f"the run result has no {name}: the assessment needs a 2D "
+                             "run (surface or coupled engine).", field=name)
+    grid = study.terrain
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+
+    # ---- waterlogging points ---------------------------------------------------------
+    assets = study.assets
+    exclude = None
+    lc = getattr(assets, "landcover", None)
+    if lc is not None and len(lc) and "class" in lc.columns and s.water_classes:
+        water = lc[lc["class"].astype(str).isin(s.water_classes)]
+        if len(water):
+            exclude = polygon_mask(grid, water)
+    nodes = getattr(result, "nodes", None)
+    spill = (nodes.set_index(nodes["node_id"].astype(str))["spilled_m3"]
+             if isinstance(nodes, pd.DataFrame) and "spilled_m3" in nodes.columns else None)
+    wl = find_waterlogging(
+        grid, result.max_depth, duration_over=result.duration_over,
+        first_time_over=result.first_wet_time, time_of_max_depth=result.time_of_max_depth,
+        final_depth=result.final_depth, network=study.network, node_spill=spill,
+        pipes=pipes, design_return_period=design_return_period, exclude=exclude,
+        settings=s.waterlogging)
+    observed, observed_summary = None, None
+    obs = getattr(assets, "observed", None)
+    if obs is not None and len(obs):
+        observed, observed_summary = compare_observed(wl, obs)
+    timings["waterlogging_s"] = time.perf_counter() - t
+
+    # ---- underground spaces ----------------------------------------------------------
+    t = time.perf_counter()
+    ug = None
+    if (assets.underground is not None and len(assets.underground)
+            and assets.entrances is not None and len(assets.entrances)):
+        ug = assess_underground(assets.underground, assets.entrances, result.probes,
+                                s.underground)
+    timings["underground_s"] = time.perf_counter() - t
+
+    # ---- pump stations and facilities --------------------------------------------------
+    t = time.perf_counter()
+    filled = fill_depressions(grid).filled.values
+    pumps = getattr(result, "pumps", None)
+    net = study.network
+    if net.stations is not None and len(net.stations):
+        st = assess_sites(net.stations, "station_id", grid, result.max_depth, filled=filled,
+                          failures=pumps if isinstance(pumps, pd.DataFrame) else None,
+                          series=result.probes, settings=s.sites)
+        stations = _with_geometry(st, net.stations, "station_id", ("name",))
+    else:
+        stations = gpd.GeoDataFrame(geometry=[], crs=grid.crs)
+    fac = assets.facilities
+    if fac is not None and len(fac):
+        f = assess_sites(fac, "facility_id", grid, result.max_depth, filled=filled,
+                         series=result.probes, settings=s.sites)
+        facilities = _with_geometry(f, fac, "facility_id", ("name", "kind"))
+    else:
+        facilities = gpd.GeoDataFrame(geometry=[], crs=grid.crs)
+    timings["sites_s"] = time.perf_counter() - t
+
+    # ---- hazard and risk ------------------------------------------------------------
+    t = time.perf_counter()
+    hz = hazard_grids(result.max_depth, result.max_velocity, result.duration_over, s.hazard)
+    b = assets.buildings
+    if b is not None and len(b):
+        br = building_risk(b, hz.cn_grade, grid.transform, settings=s.risk)
+        buildings = gpd.GeoDataFrame(br, geometry=b.geometry.to_numpy(), crs=b.crs)
+    else:
+        buildings = gpd.GeoDataFrame(geometry=[], crs=grid.crs)
+    timings["hazard_s"] = time.perf_counter() - t
+
+    summary = _summary(wl, observed_summary, ug, stations, facilities, hz, buildings,
+                       grid.cell_area)
+    return Assessment(waterlogging=wl, observed=observed, observed_summary=observed_summary,
+                      underground=ug, stations=stations, facilities=facilities, hazard=hz,
+                      buildings=buildings, summary=summary, timings=timings, settings=s)
+
+
+def _summary(wl: Waterlogging, obs: dict | None, ug: UndergroundAssessment | None,
+             stations: pd.DataFrame, facilities: pd.DataFrame, hz: HazardGrids,
+             buildings: pd.DataFrame, cell_area: float) -> dict[str, Any]:
+    p = wl.points
+    out: dict[str, Any] = {
+        "waterlogging_points": len(p),
+        "waterlogged_area_m2": round(float(p["area"].sum()), 1) if len(p) else 0.0,
+        "by_cause": {str(k): int(v) for k, v in p["cause"].value_counts().items()},
+        "top_points": [{"point_id": r.point_id, "max_depth_m": round(float(r.max_depth), 3),
+                        "area_m2": round(float(r.area), 1), "cause": r.cause}
+                       for r in p.head(5).itertuples()],
+    }
+    if obs is not None:
+        out["observed"] = {k: (round(v, 3) if isinstance(v, float) else v)
+                           for k, v in obs.items() if k != "false_alarm_ids"}
+    if ug is not None:
+        sp = ug.spaces
+        out["underground"] = {
+            "classes": {str(k): int(v) for k, v in sp["class"].value_counts().items()},
+            "spaces": [{"space_id": str(r["space_id"]), "kind": str(r["kind"]),
+                        "class": str(r["class"]),
+                        "inflow_m3": round(float(r["inflow_volume"]), 1),
+                        "lead_time_s": (None if pd.isna(r["lead_time"])
+                                        else round(float(r["lead_time"]), 1))}
+                       for r in sp.drop(columns="geometry", errors="ignore").to_dict("records")
+                       if r["class"] != "safe"]}
+    if len(stations):
+        out["stations_failed"] = {
+            str(r.station_id): (None if pd.isna(r.failure_time) else round(float(r.failure_time), 1))
+            for r in stations.itertuples() if r.failed}
+        out["stations_to_relocate"] = [str(r.station_id) for r in stations.itertuples()
+                                       if r.relocate]
+    if len(facilities):
+        out["facilities_flooded"] = [str(r.facility_id) for r in facilities.itertuples()
+                                     if r.failed]
+    cn = hz.summary(cell_area)
+    out["hazard_area_m2"] = {f"{r.scheme} {r.label}": round(float(r.area), 1)
+                             for r in cn.itertuples() if r.area > 0}
+    if len(buildings):
+        out["buildings_by_risk"] = {str(k): int(v) for k, v in
+                                    buildings["risk_label"].value_counts().items()}
+    return out
