@@ -19,11 +19,14 @@ Public API::
     drainage = floodrisk.run_swmm(study, scenario)            # DrainageResult (EPA SWMM)
     surface = floodrisk.simulate_surface(dem, 0.03, 3 * 3600, rain=storm)   # SurfaceResult (2D)
     coupled = floodrisk.simulate_coupled(study, scenario)     # CoupledResult (1D-2D)
+    found = floodrisk.assess_run(study, coupled)              # Assessment: points, spaces, ...
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .capacity import CapacitySettings, assess_capacity
+from .assess.assessment import Assessment, AssessmentSettings
+from .assess.assessment import assess as assess_run
 from .config import StudyConfig, load_config
 from .engines.coupled import CoupledResult, CoupledSettings, simulate_coupled
 from .engines.screening import ScreeningSettings, screen
@@ -99,4 +102,7 @@ __all__ = [
     "simulate_coupled",
     "CoupledSettings",
     "CoupledResult",
+    "assess_run",
+    "Assessment",
+    "AssessmentSettings",
 ]

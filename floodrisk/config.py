@@ -360,12 +360,15 @@ class AssessmentConfig(_Frozen):
     :class:`~floodrisk.assess.pumps.SiteSettings`,
     :class:`~floodrisk.assess.hazard.HazardSettings` and
     :class:`~floodrisk.assess.hazard.RiskSettings`; ``water_classes`` lists the land-cover
-    classes that are water bodies.
+    classes that are water bodies; ``compare_failures`` whether a coupled run in which
+    pump stations failed is run again with every station working, to measure what the
+    failures cost (the extra flooded area and volume; doubles the run time).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     settings: AssessmentSettings = Field(default_factory=AssessmentSettings)
+    compare_failures: bool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -374,15 +377,19 @@ class AssessmentConfig(_Frozen):
             return data
         parts = {f.name: f.default_factory() for f in dataclasses.fields(AssessmentSettings)
                  if f.name != "water_classes"}
-        unknown = sorted(set(data) - set(parts) - {"water_classes"})
+        own = {"water_classes", "compare_failures"}
+        unknown = sorted(set(data) - set(parts) - own)
         if unknown:
             raise ValueError(f"unknown [assessment] key(s) {', '.join(unknown)}; known: "
-                             f"{', '.join([*parts, 'water_classes'])}")
+                             f"{', '.join([*parts, *sorted(own)])}")
         kw: dict[str, Any] = {k: _settings_from(type(parts[k]), data[k])
                               for k in parts if k in data}
         if "water_classes" in data:
             kw["water_classes"] = tuple(str(c) for c in data["water_classes"])
-        return {"settings": AssessmentSettings(**kw)}
+        out: dict[str, Any] = {"settings": AssessmentSettings(**kw)}
+        if "compare_failures" in data:
+            out["compare_failures"] = data["compare_failures"]
+        return out
 
 
 #: Engines ``floodrisk run`` can use: name → what it simulates.

@@ -249,6 +249,15 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                 "error_rel": v.relative_error,
                 "swmm_routing_error_pct": v.swmm_routing_error}
             run.manifest["timings"] = {k: round(float(t), 3) for k, t in coupled.timings.items()}
+        baseline = None
+        if (coupled is not None and cfg.assessment.compare_failures
+                and coupled.pumps["failed_at"].notna().any()):
+            say("baseline")
+            with run.stage("baseline"):
+                baseline = simulate_coupled(
+                    study, dataclasses.replace(cfg.scenario.build(storm), failed_stations={}),
+                    dataclasses.replace(_coupled_settings(cfg), pump_failure=False),
+                    progress=lambda t, total: say(f"baseline {100 * t / total:.0f}"))
         assessment = None
         if surface is not None:
             say("assess")
@@ -256,11 +265,12 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                 assessment = assess(
                     study, coupled if coupled is not None else surface, pipes=pipes,
                     design_return_period=cfg.capacity.settings.design_return_period,
-                    settings=cfg.assessment.settings)
+                    baseline=baseline, settings=cfg.assessment.settings)
             summary["assessment"] = assessment.summary
             run.manifest["assessment"] = {
                 "timings_s": {k: round(v, 3) for k, v in assessment.timings.items()},
-                "observed": assessment.observed_summary}
+                "observed": assessment.observed_summary,
+                "failure_cost": assessment.failure_cost}
         say("write")
         with run.stage("write"):
             if assessment is not None:

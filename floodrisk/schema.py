@@ -474,9 +474,26 @@ LANDCOVER = Layer(
     description="Land cover polygons.",
 )
 
+ROADS = Layer(
+    "roads", "LineString",
+    (
+        Column("road_id", "str", derived="row number", aliases=("road", "道路编号", *_ID),
+               description="Id of the road centreline."),
+        Column("name", "str", aliases=("road_name", "道路名称", *_NAME),
+               description="Road name, shown with the waterlogging points on it."),
+        Column("width", "float", "m", minimum=0.0, exclusive=True,
+               aliases=("road_width", "道路宽度", "路宽"),
+               description="Width between kerbs or of the corridor (optional)."),
+    ),
+    aliases=("road", "streets", "road_centrelines", "道路", "路网"),
+    description="Road centrelines (optional): the waterlogging points say which road they "
+                "sit on.",
+)
+
 NETWORK_LAYERS: tuple[Layer, ...] = (NODES, CONDUITS, PUMPS, STATIONS, REGULATORS,
                                      SUBCATCHMENTS)
-ASSET_LAYERS: tuple[Layer, ...] = (UNDERGROUND, ENTRANCES, FACILITIES, OBSERVED, BUILDINGS, LANDCOVER)
+ASSET_LAYERS: tuple[Layer, ...] = (UNDERGROUND, ENTRANCES, FACILITIES, OBSERVED, BUILDINGS, LANDCOVER,
+                                   ROADS)
 LAYERS: dict[str, Layer] = {lyr.name: lyr for lyr in NETWORK_LAYERS + ASSET_LAYERS}
 
 

@@ -40,6 +40,8 @@ class Assets:
         The CRS of every layer.
     notes
         What the loader filled in or changed.
+    roads
+        Road centrelines (None or empty: the data has none).
     """
 
     underground: gpd.GeoDataFrame
@@ -50,12 +52,16 @@ class Assets:
     landcover: gpd.GeoDataFrame
     crs: CRS | None
     notes: tuple[str, ...] = field(default=())
+    roads: gpd.GeoDataFrame | None = None
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers by canonical name."""
-        return {"underground": self.underground, "entrances": self.entrances,
-                "facilities": self.facilities, "observed": self.observed,
-                "buildings": self.buildings, "landcover": self.landcover}
+        out = {"underground": self.underground, "entrances": self.entrances,
+               "facilities": self.facilities, "observed": self.observed,
+               "buildings": self.buildings, "landcover": self.landcover}
+        if self.roads is not None:
+            out["roads"] = self.roads
+        return out
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{len(v)} {k}" for k, v in self.layers().items() if len(v))

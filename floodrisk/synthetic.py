@@ -65,7 +65,7 @@ ZHENGZHOU_HANDBOOK = StormFormula(
 
 #: Layer order of :attr:`SyntheticCity.layers` and of the written GeoPackage.
 LAYER_ORDER = ("nodes", "conduits", "pumps", "stations", "subcatchments", "underground",
-               "entrances", "facilities", "observed", "buildings", "landcover")
+               "entrances", "facilities", "observed", "buildings", "landcover", "roads")
 
 
 @dataclass(frozen=True)
@@ -449,6 +449,7 @@ class _Builder:
         self._depression_spots()
         self._observed()
         self._landcover()
+        self._roads()
         layers = {name: getattr(self, name) for name in LAYER_ORDER}
         weak = self._weak_frame()
         city = SyntheticCity(dem=self.dem, layers=layers, weak_spots=weak, settings=self.s)
@@ -1248,6 +1249,22 @@ class _Builder:
                          "date": pd.Timestamp(dates[w["kind"]]),
                          "geometry": shapely.Point(w["x"], w["y"])})
         self.observed = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.crs)
+
+    # ---- 13. road centrelines ------------------------------------------------------------
+    def _roads(self) -> None:
+        """The street grid's centrelines, named as the network names its pipes: the
+        east-west streets (滨河路 by the river, then 纬一路 ...) across the city, the
+        north-south ones (经一路 ...) from the riverside road to the north edge."""
+        s = self.s
+        rows = [{"road_id": f"R{k + 1:03d}", "name": self.ew_names[k],
+                 "width": s.street_width,
+                 "geometry": shapely.LineString([(self.x0, y), (self.x1, y)])}
+                for k, y in enumerate(self.ys)]
+        rows += [{"road_id": f"R{len(self.ys) + i + 1:03d}", "name": self.ns_names[i],
+                  "width": s.street_width,
+                  "geometry": shapely.LineString([(x, self.ys[0]), (x, self.y1)])}
+                 for i, x in enumerate(self.xs)]
+        self.roads = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.crs)
 
     # ---- 12. land cover ---------------------------------------------------------------------
     def _landcover(self) -> None:

@@ -92,3 +92,19 @@ def test_errors(site):
         SiteSettings(depression_depth=-1)
     assert e.value.field == "depression_depth"
     assert len(assess_sites(sites.iloc[:0], "station_id", grid, depth)) == 0
+
+
+def test_failure_cost_by_hand():
+    """4 cells of 25 m². Baseline depths 0.10, 0.20, 0.00, NaN; with the failure 0.30, 0.25,
+    0.10, NaN: flooded (> 0.15 m) 1 cell → 2 cells: +25 m², newly flooded 25 m² (the first
+    cell); volume (0.20 + 0.05 + 0.10) × 25 = 8.75 m³; deepest extra 0.20 m."""
+    from floodrisk.assess.pumps import failure_cost
+
+    base = np.array([[0.10, 0.20], [0.0, np.nan]])
+    failed = np.array([[0.30, 0.25], [0.10, np.nan]])
+    c = failure_cost(failed, base, 25.0)
+    assert c["extra_flooded_area_m2"] == 25.0 and c["newly_flooded_area_m2"] == 25.0
+    assert c["extra_volume_m3"] == pytest.approx(8.75, rel=1e-12)
+    assert c["max_extra_depth_m"] == pytest.approx(0.20, rel=1e-12)
+    with pytest.raises(InputError):
+        failure_cost(failed, base[:1], 25.0)

@@ -181,3 +181,27 @@ def test_bad_settings_and_shapes():
     with pytest.raises(InputError) as e:
         find_waterlogging(grid(), np.zeros((3, 3)))
     assert e.value.field == "max_depth"
+
+
+def test_the_road_a_point_sits_on():
+    """Ponds A-D (cols 5, 25, 45, 65) on row 5 (y from Y0-30 to Y0-25 m). 纬一路 runs
+    east-west 10 m north of their top edge (y = Y0 - 15) from x = X0 to X0 + 250: within the
+    15 m radius of A, B and C (C's east edge at X0 + 235); 经二路 runs north-south through
+    B (x = X0 + 130): B sits on 经二路 (distance 0). 远路 passes 16 m north of D (y = Y0 - 9):
+    too far, D sits on no road; an unnamed road 5 m north of D gives its id."""
+    from shapely.geometry import LineString
+
+    g, d, _ = four_ponds()
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["R1", "R2", "R3"], "name": ["纬一路", "经二路", "远路"]},
+        geometry=[LineString([(X0, Y0 - 15), (X0 + 250, Y0 - 15)]),
+                  LineString([(X0 + 130, Y0), (X0 + 130, Y0 - 50)]),
+                  LineString([(X0 + 300, Y0 - 9), (X0 + 400, Y0 - 9)])], crs=CRS)
+    w = find_waterlogging(g, d, roads=roads, settings=WaterloggingSettings(min_area=50))
+    got = {pond(p): p.road for p in w.points.itertuples()}
+    assert got == {5: "纬一路", 25: "经二路", 45: "纬一路", 65: ""}
+    roads.loc[3] = ["R4", None, LineString([(X0 + 300, Y0 - 20), (X0 + 400, Y0 - 20)])]
+    w = find_waterlogging(g, d, roads=roads, settings=WaterloggingSettings(min_area=50))
+    assert {pond(p): p.road for p in w.points.itertuples()}[65] == "R4"
+    w = find_waterlogging(g, d, settings=WaterloggingSettings(min_area=50))
+    assert list(w.points["road"]) == [""] * 4      # no road layer

@@ -137,12 +137,25 @@ def test_assessment_finds_the_demo_weak_spots(coupled_run):
     for s in spots[spots["kind"] == "depression_no_inlet"].itertuples():
         hit = areas[areas.contains(s.geometry)]
         assert len(hit) == 1 and hit["cause"].iloc[0] == "no_inlet", s.spot_id
+        assert pd.isna(hit["road"].iloc[0]) or hit["road"].iloc[0] == ""   # inside a block
+    # street ponds say which road they sit on (the demo's roads layer)
+    roads = set(gpd.read_file(ROOT / "data" / "demo" / "city.gpkg", layer="roads")["name"])
+    street = points[points["cause"] == "overland"]
+    assert len(street) and street["road"].isin(roads).all()
     st = layers["pump_stations"].set_index("station_id")
     coupled = gpd.read_file(run / "coupled.gpkg", layer="pump_stations").set_index("station_id")
     assert st.loc["PS01", "failed"] and st.loc["PS01", "relocate"]
     assert st.loc["PS01", "failure_time"] == pytest.approx(coupled.loc["PS01", "failed_at"])
     assert st.loc["PS01", "depression_depth"] > 0.5
     assert not st.loc["PS02", "failed"] and st.loc["PS02", "margin"] > 0
+    # the cost of PS01's failure, against a second run with every station working
+    m = json.loads((run / "manifest.json").read_text())
+    cost = m["assessment"]["failure_cost"]
+    assert cost["stations"] == ["PS01"] and "baseline" in m["timings_s"]
+    assert st.loc["PS01", "extra_flooded_area"] == pytest.approx(cost["extra_flooded_area_m2"])
+    assert st.loc["PS01", "extra_volume"] == pytest.approx(cost["extra_volume_m3"])
+    assert cost["extra_volume_m3"] > 0 and cost["newly_flooded_area_m2"] > 0
+    assert np.isnan(st.loc["PS02", "extra_volume"])
     sp = layers["underground_spaces"].set_index("space_id")
     assert sp.loc["UG01", "class"] == "flooded"
     assert 0 < sp.loc["UG01", "lead_time"] < sp.loc["UG01", "time_closure"] < 5400

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from ..surface_inputs import polygon_mask
 from ..terrain import fill_depressions
 from .hazard import HazardGrids, HazardSettings, RiskSettings, building_risk, hazard_grids
-from .pumps import SiteSettings, assess_sites
+from .pumps import SiteSettings, assess_sites, failure_cost
 from .underground import UndergroundAssessment, UndergroundSettings, assess_underground
 from .waterlogging import (
     Waterlogging,
@@ -84,6 +85,10 @@ class Assessment:
     buildings
         Risk of every building (``building_id``, ``hazard_grade``, ``exposure``, ``risk``,
         ``risk_label``), with geometry.
+    failure_cost
+        What the run's station failures cost against a baseline run with every station
+        working (:func:`~floodrisk.assess.pumps.failure_cost`, plus ``stations``: the
+        failed ones, jointly), or None without a baseline.
     summary
         Counts and figures for the run summary.
     timings
@@ -100,6 +105,7 @@ class Assessment:
     facilities: gpd.GeoDataFrame
     hazard: HazardGrids
     buildings: gpd.GeoDataFrame
+    failure_cost: dict[str, Any] | None
     summary: dict[str, Any]
     timings: dict[str, float]
     settings: AssessmentSettings
@@ -118,7 +124,7 @@ def _with_geometry(table: pd.DataFrame, source: gpd.GeoDataFrame, key: str,
 
 
 def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
-           design_return_period: float | None = None,
+           design_return_period: float | None = None, baseline: Any = None,
            settings: AssessmentSettings | None = None) -> Assessment:
     """Assess one 2D run of a study.
 
@@ -137,6 +143,11 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
         ``pipe_capacity`` cause.
     design_return_period
         The pipes' design return period, years.
+    baseline
+        The same run with every pump station working (a coupled run with
+        ``pump_failure=False`` and no failed stations): the extra flooding the failures
+        caused is then in ``failure_cost`` and, when one station failed, on its row of
+        ``stations`` (``extra_flooded_area``, m²; ``extra_volume``, m³).
     settings
         :class:`AssessmentSettings`.
 
@@ -169,7 +180,7 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
         first_time_over=result.first_wet_time, time_of_max_depth=result.time_of_max_depth,
         final_depth=result.final_depth, network=study.network, node_spill=spill,
         pipes=pipes, design_return_period=design_return_period, exclude=exclude,
-        settings=s.waterlogging)
+        roads=getattr(assets, "roads", None), settings=s.waterlogging)
     observed, observed_summary = None, None
     obs = getattr(assets, "observed", None)
     if obs is not None and len(obs):
@@ -204,6 +215,17 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
         facilities = _with_geometry(f, fac, "facility_id", ("name", "kind"))
     else:
         facilities = gpd.GeoDataFrame(geometry=[], crs=grid.crs)
+    cost = None
+    if baseline is not None and len(stations) and stations["failed"].any():
+        failed = [str(x) for x in stations.loc[stations["failed"], "station_id"]]
+        cost = {"stations": failed, **failure_cost(
+            result.max_depth, baseline.max_depth, grid.cell_area, s.waterlogging.threshold)}
+        stations["extra_flooded_area"] = np.nan
+        stations["extra_volume"] = np.nan
+        if len(failed) == 1:
+            row = stations["station_id"].astype(str) == failed[0]
+            stations.loc[row, "extra_flooded_area"] = cost["extra_flooded_area_m2"]
+            stations.loc[row, "extra_volume"] = cost["extra_volume_m3"]
     timings["sites_s"] = time.perf_counter() - t
 
     # ---- hazard and risk ------------------------------------------------------------
@@ -219,9 +241,13 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
 
     summary = _summary(wl, observed_summary, ug, stations, facilities, hz, buildings,
                        grid.cell_area)
+    if cost is not None:
+        summary["failure_cost"] = {k: (round(v, 3) if isinstance(v, float) else v)
+                                   for k, v in cost.items()}
     return Assessment(waterlogging=wl, observed=observed, observed_summary=observed_summary,
                       underground=ug, stations=stations, facilities=facilities, hazard=hz,
-                      buildings=buildings, summary=summary, timings=timings, settings=s)
+                      buildings=buildings, failure_cost=cost, summary=summary,
+                      timings=timings, settings=s)
 
 
 def _summary(wl: Waterlogging, obs: dict | None, ug: UndergroundAssessment | None,

@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import InputError
 from ..grid import Grid
 
-__all__ = ["SiteSettings", "assess_sites", "site_cells"]
+__all__ = ["SiteSettings", "assess_sites", "failure_cost", "site_cells"]
 
 
 @dataclass(frozen=True)
@@ -195,3 +195,40 @@ def assess_sites(
         "in_depression": in_dep, "below_surroundings": below,
         "relocate": failed & in_dep})
     return out[cols_out]
+
+
+def failure_cost(max_depth: np.ndarray, baseline_depth: np.ndarray, cell_area: float,
+                 threshold: float = 0.15) -> dict[str, float]:
+    """What station failures cost: a run with them against the same run with every
+    station working.
+
+    Parameters
+    ----------
+    max_depth
+        Maximum depth of the run with the failures, m.
+    baseline_depth
+        Maximum depth of the run with every station working, m (same grid).
+    cell_area
+        m² per cell.
+    threshold
+        Flooded depth, m (0.15 m: GB 51222).
+
+    Returns
+    -------
+    dict
+        ``extra_flooded_area_m2`` (flooded area with the failures minus without),
+        ``newly_flooded_area_m2`` (flooded only with the failures), ``extra_volume_m3``
+        (Σ of the maximum depth differences times the cell area: envelope volumes),
+        ``max_extra_depth_m``.
+    """
+    a = np.nan_to_num(np.asarray(max_depth, dtype=np.float64), nan=0.0)
+    b = np.nan_to_num(np.asarray(baseline_depth, dtype=np.float64), nan=0.0)
+    if a.shape != b.shape:
+        raise InputError(f"the two runs' grids differ: {a.shape} and {b.shape}.",
+                         field="baseline_depth")
+    wa, wb = a > threshold, b > threshold
+    diff = a - b
+    return {"extra_flooded_area_m2": float(int(wa.sum()) - int(wb.sum())) * cell_area,
+            "newly_flooded_area_m2": float((wa & ~wb).sum()) * cell_area,
+            "extra_volume_m3": float(diff.sum()) * cell_area,
+            "max_extra_depth_m": float(diff.max()) if diff.size else 0.0}

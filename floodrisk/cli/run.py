@@ -151,6 +151,12 @@ def print_outcome(outcome: Any) -> None:
                 for k, v in a["stations_failed"].items()) or "none flooded")
                 + ("; relocate " + ", ".join(a["stations_to_relocate"])
                    if a.get("stations_to_relocate") else ""))
+        if "failure_cost" in a:
+            c = a["failure_cost"]
+            table.add_row("Cost of the failures", f"{', '.join(c['stations'])} failing: "
+                          f"{c['extra_flooded_area_m2'] / 1e4:+.2f} ha flooded deeper than "
+                          f"0.15 m, {c['extra_volume_m3']:+,.0f} m³ (maximum depths) against "
+                          "every station working")
         if "facilities_flooded" in a:
             table.add_row("Facilities flooded", ", ".join(a["facilities_flooded"]) or "none")
         if "buildings_by_risk" in a:

@@ -41,7 +41,8 @@ def read_assets(
     ----------
     source
         A GeoPackage or a folder of per-layer files holding any of ``underground``,
-        ``entrances``, ``facilities``, ``observed``, ``buildings``, ``landcover``.
+        ``entrances``, ``facilities``, ``observed``, ``buildings``, ``landcover``,
+        ``roads``.
     layers
         ``{canonical layer: file or GeoPackage layer name}`` where names differ.
     columns
