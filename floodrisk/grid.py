@@ -133,6 +133,24 @@ class Grid:
             raise ValueError(f"shape {values.shape} differs from the grid's {self.shape}")
         return Grid(values, self.transform, self.crs)
 
+    def nearest_cell(self, x: float, y: float, mask: np.ndarray) -> tuple[int, int]:
+        """(row, col) of the ``mask`` cell whose centre is nearest to (x, y).
+
+        Parameters
+        ----------
+        x, y
+            The point, in the grid's CRS.
+        mask
+            Boolean array of the grid's shape: the cells to choose from (at least one).
+        """
+        rr, cc = np.nonzero(mask)
+        if rr.size == 0:
+            raise ValueError("the mask holds no cell to choose from")
+        xs = self.transform.c + (cc + 0.5) * self.dx
+        ys = self.transform.f - (rr + 0.5) * self.dy
+        k = int(np.argmin((xs - x) ** 2 + (ys - y) ** 2))
+        return int(rr[k]), int(cc[k])
+
     @property
     def valid(self) -> np.ndarray:
         """Boolean mask of cells inside the domain (not NaN)."""

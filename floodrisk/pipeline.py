@@ -265,7 +265,8 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                 assessment = assess(
                     study, coupled if coupled is not None else surface, pipes=pipes,
                     design_return_period=cfg.capacity.settings.design_return_period,
-                    baseline=baseline, settings=cfg.assessment.settings)
+                    baseline=baseline, settings=cfg.assessment.settings,
+                    filled=None if result is None else result.depressions.terrain.filled.values)
             summary["assessment"] = assessment.summary
             run.manifest["assessment"] = {
                 "timings_s": {k: round(v, 3) for k, v in assessment.timings.items()},

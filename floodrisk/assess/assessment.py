@@ -125,6 +125,7 @@ def _with_geometry(table: pd.DataFrame, source: gpd.GeoDataFrame, key: str,
 
 def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
            design_return_period: float | None = None, baseline: Any = None,
+           filled: np.ndarray | None = None,
            settings: AssessmentSettings | None = None) -> Assessment:
     """Assess one 2D run of a study.
 
@@ -148,6 +149,9 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
         ``pump_failure=False`` and no failed stations): the extra flooding the failures
         caused is then in ``failure_cost`` and, when one station failed, on its row of
         ``stations`` (``extra_flooded_area``, m²; ``extra_volume``, m³).
+    filled
+        The terrain with its depressions filled, m (the screening's
+        ``depressions.terrain.filled.values``); filled here when None.
     settings
         :class:`AssessmentSettings`.
 
@@ -198,7 +202,8 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
 
     # ---- pump stations and facilities --------------------------------------------------
     t = time.perf_counter()
-    filled = fill_depressions(grid).filled.values
+    if filled is None:
+        filled = fill_depressions(grid).filled.values
     pumps = getattr(result, "pumps", None)
     net = study.network
     if net.stations is not None and len(net.stations):

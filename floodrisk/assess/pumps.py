@@ -53,23 +53,15 @@ def site_cells(grid: Grid, points: gpd.GeoSeries, active: np.ndarray) -> tuple[n
                                                                                np.ndarray]:
     """The cell of each point; a point on a blocked or NaN cell takes the nearest active
     cell (a station's building is blocked in the run: the water is outside its walls)."""
-    x = points.x.to_numpy()
-    y = points.y.to_numpy()
-    r, c = grid.index(x, y)
+    if not active.any():
+        raise InputError("the run has no active cell.", field="max_depth")
+    r, c = grid.index(points.x.to_numpy(), points.y.to_numpy())
     r = np.asarray(r, dtype=np.int64)
     c = np.asarray(c, dtype=np.int64)
     rows, cols = grid.shape
-    ar, ac = np.nonzero(active)
-    xs, ys = grid.cell_centres()
-    for k in range(r.size):
-        inside = 0 <= r[k] < rows and 0 <= c[k] < cols
-        if inside and active[r[k], c[k]]:
-            continue
-        if ar.size == 0:
-            raise InputError("the run has no active cell.", field="max_depth")
-        d2 = (xs[ac] - x[k]) ** 2 + (ys[ar] - y[k]) ** 2
-        j = int(np.argmin(d2))
-        r[k], c[k] = ar[j], ac[j]
+    for k, p in enumerate(points):
+        if not (0 <= r[k] < rows and 0 <= c[k] < cols and active[r[k], c[k]]):
+            r[k], c[k] = grid.nearest_cell(p.x, p.y, active)
     return r, c
 
 

@@ -421,20 +421,14 @@ def compare_observed(found: Waterlogging, observed: gpd.GeoDataFrame,
         obs = obs.to_crs(polys.crs)
     rows = []
     matched_areas: set[str] = set()
+    ids = polys["point_id"].astype(str).to_numpy()
     for p in obs.itertuples():
-        if len(polys):
-            dist = polys.distance(p.geometry).to_numpy()
-            j = int(np.argmin(dist))
-            dmin = float(dist[j])
-        else:
-            j, dmin = -1, math.inf
+        dist = polys.distance(p.geometry).to_numpy() if len(polys) else np.empty(0)
+        j = int(np.argmin(dist)) if dist.size else -1
+        dmin = float(dist[j]) if dist.size else math.inf
         hit = dmin <= r
-        if hit:
-            matched_areas.add(str(polys["point_id"].iloc[j]))
         # every area within the radius counts as matched (an observed street can span two)
-        if len(polys):
-            for k in np.flatnonzero(dist <= r):
-                matched_areas.add(str(polys["point_id"].iloc[k]))
+        matched_areas.update(ids[dist <= r])
         rows.append({"point_id": str(p.point_id), "hit": bool(hit),
                      "matched": str(polys["point_id"].iloc[j]) if hit else "",
                      "distance": dmin})

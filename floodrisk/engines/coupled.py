@@ -422,14 +422,6 @@ def _lowest_within(z: np.ndarray, active: np.ndarray, grid: Grid, x: float, y: f
     return best
 
 
-def _nearest_active(active: np.ndarray, grid: Grid, x: float, y: float) -> tuple[int, int]:
-    rr, cc = np.nonzero(active)
-    xs = grid.transform.c + (cc + 0.5) * grid.dx
-    ys = grid.transform.f - (rr + 0.5) * grid.dy
-    k = int(np.argmin((xs - x) ** 2 + (ys - y) ** 2))
-    return int(rr[k]), int(cc[k])
-
-
 def _prepare(study, scenario: Scenario, s: CoupledSettings,
              initial_depth: np.ndarray | None,
              node_inflows: Mapping[str, tuple[Any, Any]] | None = None) -> dict:
@@ -497,7 +489,7 @@ def _prepare(study, scenario: Scenario, s: CoupledSettings,
                 raise InputError(f"node {nid} lies off the terrain grid; the coupled engine "
                                  "links every junction and storage node to a cell.",
                                  layer="nodes", feature=nid, field="geometry")
-            rc = _nearest_active(active, terrain, g.x, g.y)
+            rc = terrain.nearest_cell(g.x, g.y, active)
             moved += 1
         f = 1.0 - block(nid) if kind == "junction" else 0.0
         # inlets and capacity: the node's own data where given, else the settings (a
@@ -545,7 +537,7 @@ def _prepare(study, scenario: Scenario, s: CoupledSettings,
                 continue
             rc = _lowest_within(z, active, terrain, g.x, g.y, 0.0)
             if rc is None:
-                rc = _nearest_active(active, terrain, g.x, g.y)
+                rc = terrain.nearest_cell(g.x, g.y, active)
             level = elev[k]
             if not np.isfinite(level) and np.isfinite(height[k]):
                 level = z[rc] + height[k]
