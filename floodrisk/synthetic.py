@@ -10,7 +10,9 @@ weak spots it planted on purpose, so that assessments can be checked against the
   below 1 year, DOMAIN.md §3);
 - ``depression_no_inlet``: natural depressions inside blocks with no inlet or manhole;
 - ``low_station``: a pump station whose site is a depression that floods (DOMAIN.md §6);
-- ``underpass``: a road underpass on a street sag where water gathers (DOMAIN.md §5).
+- ``underpass``: a road underpass on a street sag where water gathers (DOMAIN.md §5);
+- ``low_entrance``: a metro station entrance on a low point of the pavement, where street
+  water gathers against its sill (DOMAIN.md §5).
 
 The city lies in EPSG:4547 near Zhengzhou. A river runs west to east near the southern
 edge with a park strip along its north bank; the ground falls gently toward it. Streets
@@ -55,7 +57,8 @@ __all__ = ["CitySettings", "SyntheticCity", "generate_city", "write_city", "WEAK
 log = logging.getLogger(__name__)
 
 #: Kinds of planted weak spots, in the order they are listed.
-WEAK_SPOT_KINDS = ("undersized_pipe", "depression_no_inlet", "low_station", "underpass")
+WEAK_SPOT_KINDS = ("undersized_pipe", "depression_no_inlet", "low_station", "underpass",
+                   "low_entrance")
 
 #: Zhengzhou handbook storm formula (DOMAIN.md §1, not verified against the printed source).
 ZHENGZHOU_HANDBOOK = StormFormula(
@@ -189,6 +192,10 @@ class CitySettings:
     metro_sill: float = 0.45
     """Metro entrance platform above the outside ground, m (GB 50157 0.30-0.45 m,
     DOMAIN.md §5 [verify])."""
+    entrance_sag: tuple[float, float] = (0.5, 12.0)
+    """Depth and radius, m, of the dip in the pavement at the lowest entrance of the first
+    metro station (weak spot ``low_entrance``): a street low point where the water of the
+    carriageway gathers against the entrance platform. Assumption."""
     equipment_height: tuple[float, float] = (0.3, 1.0)
     """Electrical equipment of pump stations and facilities above the ground, m; drawn in
     0.05 m steps. Assumption (DOMAIN.md §6: Zhengzhou added 0.6 m barriers after 2021)."""
@@ -326,6 +333,8 @@ def _check_settings(s: CitySettings) -> None:
                   "must be positive")
     if s.trunk_every < 1:
         raise bad("trunk_every", "must be at least 1")
+    if not (s.entrance_sag[0] >= 0 and s.entrance_sag[1] > 0):
+        raise bad("entrance_sag", "needs a depth ≥ 0 m and a radius > 0 m")
     if s.max_manhole_spacing <= 0 or s.min_cover < 0 or s.roughness <= 0:
         raise bad("max_manhole_spacing", "spacing and roughness must be positive, cover ≥ 0")
 
@@ -477,6 +486,13 @@ class _Builder:
         r1 = min(self.nrows, int(math.ceil((self.y1 - y0) / cs)))
         return slice(r0, r1), slice(c0, c1)
 
+    def _carve(self, z: np.ndarray, b: _Bowl) -> None:
+        """Lower the ground array ``z`` (rows and columns of the DEM) by a bowl, in place."""
+        xs, ys = self._centres()
+        rs, cs_ = self._window(b.x - b.radius, b.y - b.radius, b.x + b.radius, b.y + b.radius)
+        r = np.hypot(xs[cs_][None, :] - b.x, ys[rs][:, None] - b.y) / b.radius
+        z[rs, cs_] -= np.where(r < 1.0, b.depth * (1.0 - r * r) ** 2, 0.0)
+
     def _ground(self, x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
         return self.dem.sample(x, y)
 
@@ -612,9 +628,7 @@ class _Builder:
         z = np.where(in_channel, channel, z)
         z = np.where((ys[:, None] <= self.y_river - top) & ~in_channel, south, z)
         for b in self.bowls:
-            rs, cs_ = self._window(b.x - b.radius, b.y - b.radius, b.x + b.radius, b.y + b.radius)
-            r = np.hypot(xs[cs_][None, :] - b.x, ys[rs][:, None] - b.y) / b.radius
-            z[rs, cs_] -= np.where(r < 1.0, b.depth * (1.0 - r * r) ** 2, 0.0)
+            self._carve(z, b)
         # carriageways: east-west streets across the city, north-south from the riverside road
         cw = s.carriageway_width / 2.0
         row_cut = np.min(np.abs(ys[:, None] - self.ys[None, :]), axis=1) < cw
@@ -1148,7 +1162,10 @@ class _Builder:
             doors = [(x - dx, y + dy, s.metro_sill, 5.0), (x + dx, y + dy, s.metro_sill, 5.0),
                      (x + dx, y - dy, s.metro_sill, 5.0), (x - dx, y - dy, s.metro_sill, 5.0)]
             name = f"{self.ew_names[j]}{self.ns_names[i]}站"
-            add_space("metro_station", name, poly, s.metro_depth, 1.0, poly.area * 12.0, doors)
+            sid = add_space("metro_station", name, poly, s.metro_depth, 1.0, poly.area * 12.0,
+                            doors)
+            if not placed:
+                self._entrance_sag(sid, name, doors)
             placed.append((x, y))
         # basement car parks along block edges, ramps onto the street
         n_cp = _count(s.car_parks_per_km2, s.area_km2, 2)
@@ -1179,6 +1196,30 @@ class _Builder:
             made += 1
         self.underground = gpd.GeoDataFrame(spaces, geometry="geometry", crs=self.crs)
         self.entrances = gpd.GeoDataFrame(entrances, geometry="geometry", crs=self.crs)
+
+    def _entrance_sag(self, sid: str, name: str,
+                      doors: list[tuple[float, float, float, float]]) -> None:
+        """Dip the pavement at the lowest of a station's entrances that has no manhole
+        within the dip (so that no rim level changes): street water gathers there against
+        the entrance platform. Draws nothing from the random generator."""
+        depth, radius = self.s.entrance_sag
+        xy = self.nodes.geometry
+        free = [k for k, (x, y, _, _) in enumerate(doors)
+                if float(xy.distance(shapely.Point(x, y)).min()) > radius + self.s.cell_size]
+        if not free:
+            log.warning("%s: every entrance has a manhole within %g m; no low entrance", sid,
+                        radius)
+            return
+        k = min(free, key=lambda k: float(self._ground(doors[k][0], doors[k][1])))
+        x, y, sill, _ = doors[k]
+        z = self.dem.values.astype(np.float64)
+        self._carve(z, _Bowl(x, y, radius, depth))
+        self.dem = self.dem.with_values(z.astype(np.float32))
+        self.weak.append(dict(
+            kind="low_entrance", feature_id=f"{sid}-E{k + 1}", x=x, y=y, depth=depth,
+            description=(f"{name} entrance {sid}-E{k + 1}: the pavement dips {depth:.2f} m "
+                         f"over {radius:g} m around it, a street low point; its {sill:.2f} m "
+                         "platform is the only barrier")))
 
     # ---- 9. facilities ---------------------------------------------------------------------
     def _facilities(self) -> None:

@@ -154,6 +154,8 @@ _ALL: tuple[Variable, ...] = (
     Variable("max_head_over_sill", "m", "Highest water above the sill", "underground_exposure"),
     Variable("time_over_sill", "s", "Time the water stood over the sill",
              "underground_exposure"),
+    Variable("time_at_risk", "s", "Deadline for flood barriers: first time the water outside "
+             "came within the freeboard of the sill's top", "underground_exposure"),
     Variable("inflow_volume", "m³", "Water over the sill, broad-crested weir Q = Cd·b·h^1.5",
              "underground_exposure"),
     Variable("first_inflow_time", "s", "Warning lead time: first inflow after the rain's "

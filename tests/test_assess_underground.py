@@ -272,6 +272,12 @@ def test_class_edges(sill, outside, entrance_class, space_class):
         probes(t, **{"M1-E1": [0.0, outside, 0.0]}))
     assert a.entrances["class"].iloc[0] == entrance_class
     assert a.spaces["class"].iloc[0] == space_class
+    # at risk from when the water reached sill − freeboard on its 0 → outside ramp (300 s)
+    at = a.entrances["time_at_risk"].iloc[0]
+    if entrance_class == "safe":
+        assert math.isnan(at)
+    else:
+        assert at == pytest.approx(300.0 * max(sill - 0.10, 0.0) / outside, abs=1e-5)
     assert a.entrances["max_outside_depth"].iloc[0] == outside
     assert set(a.spaces["class"]) <= set(UNDERGROUND_CLASSES)
 
@@ -318,7 +324,12 @@ def test_lead_time_evidence_and_space_totals():
     # 1.70*2*0.1^1.5*(7.5/2.5 + 870) = 0.10751744*873 = 93.86273 m³
     assert e.loc["M2-E1", "inflow_volume"] == pytest.approx(93.86273, abs=1e-5)
     assert e["class"].tolist() == ["flooded", "at risk", "flooded"]
+    # time at risk: the outside water first within the 0.10 m freeboard of the sill's top
+    # M2-E1 (0.30 m sill → 0.20 m): 300 + 30 * 0.20 / 0.40 = 315 s;
+    # M2-E2 (0.45 m sill → 0.35 m): 300 + 30 * 0.35 / 0.40 = 326.25 s; M2-E3 from the start
+    assert e["time_at_risk"].tolist() == pytest.approx([315.0, 326.25, 0.0], abs=1e-6)
     sp = a.spaces.set_index("space_id")
+    assert sp.loc["M2", "time_at_risk"] == 0.0 and math.isnan(sp.loc["B9", "time_at_risk"])
     m2 = sp.loc["M2"]
     assert m2["inflow_volume"] == pytest.approx(255.11774 + 93.86273, abs=1e-4)
     assert m2["lead_time"] == 0.0 and m2["first_inflow_time"] == 0.0

@@ -154,6 +154,36 @@ def test_cause_labels_and_their_evidence():
     assert {p.cause for p in w.points.itertuples() if pond(p) == 25} == {"overland"}
 
 
+def test_no_inlet_is_judged_where_the_water_stood_at_the_end():
+    """A street pond of 8 cells (row 5, cols 1-8, 5 m cells) at its peak; a manhole 3 m
+    beyond its east end (col 8's square is within the 5 m inlet radius). At the end water
+    stands 0.3 m only in cols 1-2, 30 m from the manhole: no inlet drains what is left
+    (no_inlet over 2 × 25 = 50 m²). If it stands instead in cols 7-8, by the manhole, the
+    pond is drained: overland."""
+    g = grid()
+    d = np.zeros(g.shape)
+    d[5, 1:9] = 0.4
+    east = centre(5, 8)
+    net = nodes(M1=(east.x + CELL / 2 + 3.0, east.y))
+    west_end, east_end = np.zeros(g.shape), np.zeros(g.shape)
+    west_end[5, 1:3] = 0.3
+    east_end[5, 7:9] = 0.3
+    w = find_waterlogging(g, d, final_depth=west_end, network=net,
+                          settings=WaterloggingSettings(min_area=50))
+    p = w.points.iloc[0]
+    assert p.cause == "no_inlet" and p.manholes == "M1"
+    assert p.evidence == ("0.30 m still standing at the end over 50 m² with no manhole or "
+                          "inlet within 5 m")
+    w = find_waterlogging(g, d, final_depth=east_end, network=net,
+                          settings=WaterloggingSettings(min_area=50))
+    assert w.points.iloc[0].cause == "overland"
+    # 6 m beyond the east end the manhole drains neither: no_inlet again
+    far = nodes(M1=(east.x + CELL / 2 + 6.0, east.y))
+    w = find_waterlogging(g, d, final_depth=east_end, network=far,
+                          settings=WaterloggingSettings(min_area=50))
+    assert w.points.iloc[0].cause == "no_inlet"
+
+
 def test_observed_points_hits_misses_and_false_alarms():
     """Four ponds; observed points 30 m from pond A (hit within 50 m), 45 m from pond B
     (hit), 200 m from everything (miss): 2 of 3 hit, ponds C and D are false alarms."""

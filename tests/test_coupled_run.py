@@ -118,7 +118,8 @@ def test_assessment_finds_the_demo_weak_spots(coupled_run):
     the generator made without an inlet is a waterlogging point labelled no_inlet; the
     low-lying station PS01 fails when the coupled run switched it off, sits in a
     depression and is marked for relocation, PS02 does not fail; the underpass UG01 takes
-    water and passes its closure depth; the facilities stay dry."""
+    water and passes its closure depth; the metro entrance on a dip of the pavement takes
+    water with a lead time and puts its station at risk; the facilities stay dry."""
     outcome, _ = coupled_run
     run = outcome.path
     layers = {name: gpd.read_file(run / "assessment.gpkg", layer=name)
@@ -161,6 +162,22 @@ def test_assessment_finds_the_demo_weak_spots(coupled_run):
     assert 0 < sp.loc["UG01", "lead_time"] < sp.loc["UG01", "time_closure"] < 5400
     ent = layers["underground_exposure"]
     assert (ent.loc[ent["space_id"] == "UG01", "inflow_volume"] > 0).all()
+    # the metro entrance the generator put on a dip of the pavement takes water at the
+    # storm's peak (72 min): a lead time, the barrier deadline before it, the station at
+    # risk but its equipment level far from reached; its other entrances stay safe
+    low = spots.loc[spots["kind"] == "low_entrance", "feature_id"].iloc[0]
+    e = ent.set_index("entrance_id")
+    assert e.loc[low, "kind"] == "metro_station" and e.loc[low, "class"] == "flooded"
+    assert 0 < e.loc[low, "time_at_risk"] < e.loc[low, "first_inflow_time"] < 5400
+    assert e.loc[low, "inflow_volume"] > 0
+    station = e.loc[low, "space_id"]
+    others = ent[(ent["space_id"] == station) & (ent["entrance_id"] != low)]
+    assert len(others) == 3 and (others["class"] == "safe").all()
+    assert sp.loc[station, "class"] == "at risk"
+    assert sp.loc[station, "lead_time"] == pytest.approx(e.loc[low, "first_inflow_time"])
+    assert sp.loc[station, "fill_depth"] < 0.5 * (sp.loc[station, "critical_elev"]
+                                                  - (sp.loc[station, "water_level"]
+                                                     - sp.loc[station, "fill_depth"]))
     assert not layers["facilities"]["failed"].any()
     # the hazard grids: graded exactly where the water stood deeper than 0.15 m
     import rasterio

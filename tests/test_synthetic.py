@@ -8,6 +8,7 @@ never read back from the generator's own design columns.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import networkx as nx
 import numpy as np
@@ -355,6 +356,30 @@ def test_metro_station_has_exactly_four_entrances(city):
     doors = ent[ent.space_id == metro.space_id.iat[0]]
     assert len(doors) == 4
     assert (doors.sill_height == 0.45).all()
+
+
+def test_one_metro_entrance_sits_on_a_dip_of_the_pavement(city):
+    # The same city without the dip differs only around the low entrance, by the bowl
+    # depth·(1 − (r/R)²)² at each cell centre; no manhole lies in it, so the network and
+    # every other layer are the same.
+    depth, radius = SETTINGS.entrance_sag
+    flat = generate_city(replace(SETTINGS, entrance_sag=(0.0, radius)))
+    ws = city.weak_spots[city.weak_spots.kind == "low_entrance"]
+    assert len(ws) == 1 and ws["depth"].iat[0] == depth
+    ent = city.layers["entrances"].set_index("entrance_id").loc[ws.feature_id.iat[0]]
+    assert city.layers["underground"].set_index("space_id").loc[ent.space_id, "kind"] \
+        == "metro_station"
+    x, y = ent.geometry.x, ent.geometry.y
+    assert ws.geometry.iat[0].equals(ent.geometry)
+    xs, ys = city.dem.cell_centres()
+    r = np.hypot(xs[None, :] - x, ys[:, None] - y) / radius
+    bowl = np.where(r < 1, depth * (1 - r * r) ** 2, 0.0)
+    np.testing.assert_allclose(flat.dem.values - city.dem.values, bowl, atol=2e-5)
+    assert float(flat.dem.sample(x, y) - city.dem.sample(x, y)) > 0.8 * depth
+    nodes = city.layers["nodes"]
+    assert nodes.distance(ent.geometry).min() > radius
+    for name, layer in city.layers.items():
+        assert layer.equals(flat.layers[name]), name
 
 
 def test_entrances_lie_on_or_in_their_space(city):

@@ -127,13 +127,16 @@ class UndergroundAssessment:
         One row per entrance (input order): ``space_id``, ``entrance_id``, ``kind`` (of
         its space), ``max_outside_depth`` (m), ``sill_height`` (m),
         ``max_head_over_sill`` (m, ≥ 0), ``time_over_sill`` (s the water stood over the
-        sill), ``inflow_volume`` (m³), ``first_inflow_time`` (s from rain start, NaN:
+        sill), ``time_at_risk`` (s from rain start when the outside water first came
+        within the freeboard of the sill's top: the deadline for flood barriers; NaN:
+        never), ``inflow_volume`` (m³), ``first_inflow_time`` (s from rain start, NaN:
         never), ``peak_inflow`` (m³/s), ``class``; with the entrances' geometry when
         they had one.
     spaces
         One row per space (input order): ``space_id``, ``kind``, ``name``,
-        ``n_entrances``, ``inflow_volume`` (m³), ``first_inflow_time`` and ``lead_time``
-        (s from rain start, NaN: never), ``fill_depth`` (m), ``water_level`` (m),
+        ``n_entrances``, ``inflow_volume`` (m³), ``time_at_risk`` (the earliest of its
+        entrances'), ``first_inflow_time`` and ``lead_time`` (s from rain start, NaN:
+        never), ``fill_depth`` (m), ``water_level`` (m),
         ``critical_elev`` (m), ``time_critical`` (s, NaN: never), ``sag_depth`` (m) and
         ``time_closure`` (s) for underpasses and tunnels (NaN for other kinds),
         ``time_flooded`` (s the space became "flooded", NaN: never), ``class``,
@@ -473,6 +476,10 @@ def assess_underground(underground: pd.DataFrame, entrances: pd.DataFrame,
     heads = depth - sill[None, :]
     vol = _cumulative(times, heads, width, cd)
     first = _first_positive(times, heads - s.inflow_head)
+    # when the water first came within the freeboard of the sill's top: the deadline for
+    # the flood barriers (the time the entrance became "at risk")
+    risk_level = np.maximum(sill - s.freeboard - _LEVEL_TOL, 0.0)
+    risk_time = _first_positive(times, depth - risk_level[None, :])
     max_depth = depth.max(axis=0) if len(eid) else np.zeros(0)
     max_head = np.maximum(heads.max(axis=0), 0.0) if len(eid) else np.zeros(0)
     over = _time_over(times, heads)
@@ -484,7 +491,8 @@ def assess_underground(underground: pd.DataFrame, entrances: pd.DataFrame,
     ent = pd.DataFrame({
         "space_id": entrances["space_id"].to_numpy(), "entrance_id": eid, "kind": ekind,
         "max_outside_depth": max_depth, "sill_height": sill, "max_head_over_sill": max_head,
-        "time_over_sill": over, "inflow_volume": vol[-1], "first_inflow_time": first,
+        "time_over_sill": over, "time_at_risk": risk_time, "inflow_volume": vol[-1],
+        "first_inflow_time": first,
         "peak_inflow": cd * width * max_head**1.5, "class": eclass,
     })
     geom, crs = _geometry(entrances)
@@ -582,6 +590,7 @@ def assess_underground(underground: pd.DataFrame, entrances: pd.DataFrame,
         "space_id": sid, "kind": kind, "name": name,
         "n_entrances": np.array(out["n_entrances"], dtype=np.int64),
         "inflow_volume": np.array(out["inflow_volume"], dtype=np.float64),
+        "time_at_risk": pd.Series(risk_time).groupby(at).min().reindex(range(n)).to_numpy(),
         "first_inflow_time": np.array(out["first_inflow_time"], dtype=np.float64),
         "lead_time": np.array(out["first_inflow_time"], dtype=np.float64),
         "fill_depth": fill, "water_level": floor + fill, "critical_elev": crit,

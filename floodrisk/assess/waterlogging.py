@@ -18,8 +18,10 @@ Cause labels, checked in this order (the first that holds):
     ``spill_volume`` onto the surface (coupled run) or flooded (SWMM run): water came up
     out of the network.
 ``no_inlet``
-    no manhole or inlet within ``inlet_radius`` of any cell of the area, and water still
-    stood deeper than the threshold at the end of the run: a depression nothing drains.
+    water still stood deeper than the threshold at the end of the run, and no manhole or
+    inlet lies within ``inlet_radius`` of any cell where it stood (of any cell of the
+    area when the run gives no final depth): a depression nothing drains, even where the
+    area reaches a drained street at its peak.
 ``pipe_capacity``
     a pipe at a manhole within ``manhole_radius`` has a capacity return period below the
     design period (the capacity assessment's table): the inlets there could not pass
@@ -151,6 +153,28 @@ def _node_table(network: Any) -> gpd.GeoDataFrame | None:
     nodes = nodes.loc[keep & nodes.geometry.notna(), ["node_id", "geometry"]].copy()
     nodes["node_id"] = nodes["node_id"].astype(str)
     return nodes.reset_index(drop=True)
+
+
+def _near_points(grid: Grid, x: np.ndarray, y: np.ndarray, radius: float) -> np.ndarray:
+    """Cells (True) whose square lies within ``radius`` (m) of any of the points."""
+    t = grid.transform
+    rows, cols = grid.shape
+    out = np.zeros(grid.shape, dtype=bool)
+    r0, c0 = grid.index(x, y)
+    inside = (r0 >= 0) & (c0 >= 0)
+    x, y, r0, c0 = x[inside], y[inside], r0[inside], c0[inside]
+    kr, kc = int(math.ceil(radius / grid.dy)) + 1, int(math.ceil(radius / grid.dx)) + 1
+    for dr in range(-kr, kr + 1):
+        for dc in range(-kc, kc + 1):
+            r, c = r0 + dr, c0 + dc
+            ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+            x0 = t.c + c * grid.dx
+            y1 = t.f - r * grid.dy
+            gap_x = np.maximum.reduce([x0 - x, np.zeros_like(x), x - (x0 + grid.dx)])
+            gap_y = np.maximum.reduce([(y1 - grid.dy) - y, np.zeros_like(y), y - y1])
+            ok &= np.hypot(gap_x, gap_y) <= radius
+            out[r[ok], c[ok]] = True
+    return out
 
 
 def find_waterlogging(
@@ -319,9 +343,19 @@ def find_waterlogging(
             order = np.argsort(dist.to_numpy(), kind="stable")
             near_sets[int(i)] = [(str(grp["node_id"].iloc[j]), float(dist.iloc[j]))
                                  for j in order]
+    if nodes is not None and len(nodes) and final_depth is not None:
+        # the cells where water still stood at the end: is any of them drained?
+        standing = np.nan_to_num(final, nan=0.0) > s.threshold
+        drained = _near_points(grid, nodes.geometry.x.to_numpy(), nodes.geometry.y.to_numpy(),
+                               s.inlet_radius)
+        lab_idx = np.arange(1, len(table) + 1)
+        drained_standing = ndimage.maximum(drained & standing, labels, lab_idx) > 0
+        standing_area = ndimage.sum(standing, labels, lab_idx) * cell_area
     for i in range(len(table)):
         near = near_sets[i]
-        drained_cell[i] = any(dd <= s.inlet_radius for _, dd in near)
+        drained_cell[i] = (bool(drained_standing[i]) if final_depth is not None and
+                           nodes is not None and len(nodes)
+                           else any(dd <= s.inlet_radius for _, dd in near))
         manholes[i] = ",".join(nid for nid, _ in near[:s.max_manholes])
         over_ = [(nid, float(spill[nid])) for nid, _ in near
                  if nid in spill.index and spill[nid] > s.spill_volume]
@@ -335,10 +369,12 @@ def find_waterlogging(
         elif nodes is not None and not drained_cell[i] and (
                 final_depth is None or r["final_depth"] > s.threshold):
             causes.append("no_inlet")
-            standing = ("" if final_depth is None else
-                        f"; {r['final_depth']:.2f} m still standing at the end")
-            evidence.append(f"no manhole or inlet within {s.inlet_radius:g} m of its "
-                            f"{r['area']:,.0f} m²{standing}")
+            evidence.append(
+                f"no manhole or inlet within {s.inlet_radius:g} m of its {r['area']:,.0f} m²"
+                if final_depth is None else
+                f"{r['final_depth']:.2f} m still standing at the end over "
+                f"{standing_area[i]:,.0f} m² with no manhole or inlet within "
+                f"{s.inlet_radius:g} m")
         elif low := [p for nid, _ in near for p in low_pipes.get(nid, [])]:
             link, rp = min(low, key=lambda t: t[1])
             causes.append("pipe_capacity")
