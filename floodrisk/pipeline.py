@@ -463,10 +463,13 @@ def _write_assessment(run: RunFolder, study: Study, a: Assessment, pipes: Any) -
             "every output interval (time in s from the rain's start)"), float_format="%.6g",
             encoding="utf-8")
     hz = a.hazard
+    off = ~np.isfinite(study.terrain.values)
     for name, values in (("hazard_rating", hz.defra_rating), ("hazard_defra", hz.defra_class),
-                         ("hazard_arr", hz.arr_class), ("hazard_grade", hz.cn_grade)):
+                         ("hazard_arr", hz.arr_class), ("hazard_grade", hz.cn_grade),
+                         ("risk", a.risk)):
         var = VARIABLES["grid", name]
-        write_geotiff(study.terrain.with_values(np.asarray(values, dtype=np.float32)),
+        grid = np.where(off, np.nan, np.asarray(values, dtype=np.float32)).astype(np.float32)
+        write_geotiff(study.terrain.with_values(grid),
                       run.output(f"{name}.tif", var.label), description=var.description,
                       units=var.unit)
 

@@ -59,6 +59,8 @@ _ALL: tuple[Variable, ...] = (
     Variable("hazard_arr", "", "ARR 2019 hazard class: 0 none, 1-6 H1-H6", "grid"),
     Variable("hazard_grade", "", "Depth × duration grade (project default, unverified): "
              "0 none, 1 low, 2 medium, 3 high", "grid"),
+    Variable("risk", "", "Risk class, hazard grade × exposure of the land cover (project "
+             "default, unverified): 0 none, 1 low, 2 medium, 3 high", "grid"),
     # conduits layer of study.gpkg
     Variable("slope", "m/m", "Invert slope of the conduit", "conduits"),
     Variable("full_capacity", "m³/s", "Manning full-bore capacity of the conduit", "conduits"),

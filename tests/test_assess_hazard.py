@@ -18,6 +18,7 @@ from floodrisk.assess.hazard import (
     debris_factor,
     defra_class,
     defra_rating,
+    exposure_grid,
     hazard_grids,
     risk_grid,
 )
@@ -196,6 +197,28 @@ def test_risk_grid_by_hand():
     with pytest.raises(InputError) as e:
         risk_grid(np.array([[1]]), np.array([[5]]))
     assert e.value.field == "exposure_grid"
+
+
+def test_exposure_grid_from_the_land_cover():
+    # On T3: a road strip over the top row (y 20-30), green over the bottom-left cell
+    # (x 0-10, y 0-10), a "parking" polygon the settings do not list over the bottom-right
+    # cell; the middle row is unclassified (default 2); cell (1, 1) is off the domain.
+    from floodrisk.grid import Grid
+    z = np.zeros((3, 3))
+    z[1, 1] = NAN
+    lc = gpd.GeoDataFrame({"class": ["road", "green", "parking"]},
+                          geometry=[box(0, 20, 30, 30), box(0, 0, 10, 10), box(20, 0, 30, 10)])
+    e = exposure_grid(Grid(z, T3, None), lc)
+    assert e.tolist() == [[2, 2, 2], [2, 0, 2], [1, 2, 2]]
+    s = RiskSettings(landcover_exposure={"road": 3, "green": 0, "parking": 1},
+                     default_exposure=1)
+    e = exposure_grid(Grid(z, T3, None), lc, s)
+    assert e.tolist() == [[3, 3, 3], [1, 0, 1], [0, 1, 1]]
+    # and the risk of a grade-2 cell on each: road (3) → 3, default (1) → 1, green (0) → 0
+    assert risk_grid(np.full((3, 3), 2), e, s).tolist() == [[3, 3, 3], [1, 0, 1], [0, 1, 1]]
+    with pytest.raises(InputError) as err:
+        RiskSettings(landcover_exposure={"road": 4})
+    assert err.value.field == "landcover_exposure"
 
 
 def test_building_risk_3x3_by_hand():

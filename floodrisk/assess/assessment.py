@@ -18,7 +18,16 @@ import pandas as pd
 from ..errors import InputError
 from ..surface_inputs import polygon_mask
 from ..terrain import fill_depressions
-from .hazard import HazardGrids, HazardSettings, RiskSettings, building_risk, hazard_grids
+from .hazard import (
+    HazardGrids,
+    RISK_LABELS,
+    HazardSettings,
+    RiskSettings,
+    building_risk,
+    exposure_grid,
+    hazard_grids,
+    risk_grid,
+)
 from .pumps import SiteSettings, assess_sites, failure_cost
 from .underground import UndergroundAssessment, UndergroundSettings, assess_underground
 from .waterlogging import (
@@ -82,6 +91,10 @@ class Assessment:
         Substations, hospitals, water plants at their sites, with geometry and ``kind``.
     hazard
         :class:`~floodrisk.assess.hazard.HazardGrids`.
+    risk
+        Risk class of every cell (0 none, 1 low, 2 medium, 3 high; int8): the depth ×
+        duration grade against the exposure of the cell's land cover
+        (:func:`~floodrisk.assess.hazard.risk_grid`, :func:`~floodrisk.assess.hazard.exposure_grid`).
     buildings
         Risk of every building (``building_id``, ``hazard_grade``, ``exposure``, ``risk``,
         ``risk_label``), with geometry.
@@ -104,6 +117,7 @@ class Assessment:
     stations: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
     hazard: HazardGrids
+    risk: np.ndarray
     buildings: gpd.GeoDataFrame
     failure_cost: dict[str, Any] | None
     summary: dict[str, Any]
@@ -236,6 +250,7 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
     # ---- hazard and risk ------------------------------------------------------------
     t = time.perf_counter()
     hz = hazard_grids(result.max_depth, result.max_velocity, result.duration_over, s.hazard)
+    risk = risk_grid(hz.cn_grade, exposure_grid(grid, lc, s.risk), s.risk)
     b = assets.buildings
     if b is not None and len(b):
         br = building_risk(b, hz.cn_grade, grid.transform, settings=s.risk)
@@ -244,20 +259,20 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
         buildings = gpd.GeoDataFrame(geometry=[], crs=grid.crs)
     timings["hazard_s"] = time.perf_counter() - t
 
-    summary = _summary(wl, observed_summary, ug, stations, facilities, hz, buildings,
+    summary = _summary(wl, observed_summary, ug, stations, facilities, hz, risk, buildings,
                        grid.cell_area)
     if cost is not None:
         summary["failure_cost"] = {k: (round(v, 3) if isinstance(v, float) else v)
                                    for k, v in cost.items()}
     return Assessment(waterlogging=wl, observed=observed, observed_summary=observed_summary,
                       underground=ug, stations=stations, facilities=facilities, hazard=hz,
-                      buildings=buildings, failure_cost=cost, summary=summary,
+                      risk=risk, buildings=buildings, failure_cost=cost, summary=summary,
                       timings=timings, settings=s)
 
 
 def _summary(wl: Waterlogging, obs: dict | None, ug: UndergroundAssessment | None,
              stations: pd.DataFrame, facilities: pd.DataFrame, hz: HazardGrids,
-             buildings: pd.DataFrame, cell_area: float) -> dict[str, Any]:
+             risk: np.ndarray, buildings: pd.DataFrame, cell_area: float) -> dict[str, Any]:
     p = wl.points
     out: dict[str, Any] = {
         "waterlogging_points": len(p),
@@ -293,6 +308,8 @@ def _summary(wl: Waterlogging, obs: dict | None, ug: UndergroundAssessment | Non
     cn = hz.summary(cell_area)
     out["hazard_area_m2"] = {f"{r.scheme} {r.label}": round(float(r.area), 1)
                              for r in cn.itertuples() if r.area > 0}
+    out["risk_area_m2"] = {RISK_LABELS[k]: round(float((risk == k).sum() * cell_area), 1)
+                           for k in range(1, len(RISK_LABELS)) if (risk == k).any()}
     if len(buildings):
         out["buildings_by_risk"] = {str(k): int(v) for k, v in
                                     buildings["risk_label"].value_counts().items()}

@@ -47,6 +47,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -73,6 +74,7 @@ __all__ = [
     "defra_rating",
     "hazard_grids",
     "risk_grid",
+    "exposure_grid",
 ]
 
 #: DEFRA/EA FD2320 classes 0-4 (0: below the wet depth, or no data).
@@ -257,11 +259,20 @@ class RiskSettings:
             medium         0     1  2  3
             high           0     2  3  3
     default_exposure
-        Exposure class of a building when none is given: 2 (medium), project default.
+        Exposure class of a building when none is given, and of a cell of the risk grid
+        that no land-cover polygon classifies: 2 (medium), project default.
+    landcover_exposure
+        Exposure class (0 none, 1 low, 2 medium, 3 high) of the cells of each land-cover
+        class, for the risk grid (:func:`exposure_grid`). Project default [verify]:
+        buildings 3 (people and property; their cells are blocked in a 2D run, so the
+        buildings' own risk is in :func:`building_risk`), roads 2 (traffic), green 1,
+        water 0 (a water body is not exposed to waterlogging).
     """
 
     matrix: tuple[tuple[int, ...], ...] = ((0, 1, 1, 2), (0, 1, 2, 3), (0, 2, 3, 3))
     default_exposure: int = 2
+    landcover_exposure: tuple[tuple[str, int], ...] = (
+        ("building", 3), ("road", 2), ("green", 1), ("water", 0))
 
     def __post_init__(self) -> None:
         try:
@@ -278,6 +289,19 @@ class RiskSettings:
         if self.default_exposure not in (1, 2, 3) or isinstance(self.default_exposure, bool):
             raise ConfigError(f"default_exposure must be 1, 2 or 3, got "
                               f"{self.default_exposure!r}.", field="default_exposure")
+        try:
+            pairs = tuple((str(k), v) for k, v in (
+                self.landcover_exposure.items() if isinstance(self.landcover_exposure, dict)
+                else self.landcover_exposure))
+        except (TypeError, ValueError):
+            raise ConfigError("landcover_exposure must map land-cover classes to exposure "
+                              "classes 0-3, e.g. { road = 2, green = 1 }.",
+                              field="landcover_exposure") from None
+        bad = [k for k, v in pairs if v not in (0, 1, 2, 3) or isinstance(v, bool)]
+        if bad:
+            raise ConfigError(f"landcover_exposure of {', '.join(bad)} must be 0, 1, 2 or 3.",
+                              field="landcover_exposure")
+        object.__setattr__(self, "landcover_exposure", tuple((k, int(v)) for k, v in pairs))
 
     @property
     def n_grades(self) -> int:
@@ -589,6 +613,41 @@ def risk_grid(grade: np.ndarray, exposure_grid: np.ndarray,
     e = e.astype(np.int64)
     m = np.asarray(s.matrix, dtype=np.int8)
     return np.where(e > 0, m[np.maximum(e - 1, 0), g], 0).astype(np.int8)
+
+
+def exposure_grid(grid: Any, landcover: gpd.GeoDataFrame | None,
+                  settings: RiskSettings | None = None) -> np.ndarray:
+    """Exposure class of every cell from the land cover (for :func:`risk_grid`).
+
+    Parameters
+    ----------
+    grid
+        The run's :class:`~floodrisk.grid.Grid` (shape, transform; NaN cells are off the
+        domain and get 0).
+    landcover
+        Land-cover polygons with a ``class`` column, in the grid's CRS; cells whose
+        centre no polygon covers (or whose class the settings do not list) get
+        ``settings.default_exposure``. Later polygons win where they overlap.
+    settings
+        :class:`RiskSettings` (``landcover_exposure``, ``default_exposure``).
+
+    Returns
+    -------
+    ndarray of int8
+        0 none, 1 low, 2 medium, 3 high.
+    """
+    s = settings or RiskSettings()
+    out = np.full(grid.shape, s.default_exposure, dtype=np.int8)
+    codes = dict(s.landcover_exposure)
+    if landcover is not None and len(landcover) and "class" in landcover.columns:
+        shapes = [(g, codes[str(c)] + 1) for g, c in zip(landcover.geometry, landcover["class"])
+                  if g is not None and not g.is_empty and str(c) in codes]
+        if shapes:
+            burnt = features.rasterize(shapes, out_shape=grid.shape, transform=grid.transform,
+                                       fill=0, dtype="uint8")
+            out = np.where(burnt > 0, burnt.astype(np.int8) - 1, out).astype(np.int8)
+    out[~np.isfinite(np.asarray(grid.values, dtype=np.float64))] = 0
+    return out
 
 
 def _exposure(buildings: gpd.GeoDataFrame, ids: np.ndarray,

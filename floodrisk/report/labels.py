@@ -1,0 +1,123 @@
+"""Words of the reports in English and Chinese, declared once.
+
+Maps, the web map and the report document take a ``lang`` of :data:`LANGS` and look up
+every word they show here, so that the same class or variable has the same name in every
+product. :func:`label` falls back to English for a key without a Chinese entry, and
+refuses an unknown language or key.
+
+Terms follow the Chinese standards where they name a thing (GB 51222-2017 内涝防治;
+GB 50014-2021 室外排水; 易涝点, 内涝风险图, 管网排水能力).
+"""
+
+from __future__ import annotations
+
+from ..errors import InputError
+
+__all__ = ["LANGS", "label", "class_labels"]
+
+#: Languages of the reports.
+LANGS = ("en", "zh")
+
+_WORDS: dict[str, tuple[str, str]] = {
+    # ---- products and map titles
+    "risk_map": ("Waterlogging risk map", "内涝风险图"),
+    "depth_map": ("Maximum water depth", "最大积水深度图"),
+    "capacity_map": ("Pipe capacity return period", "管网排水能力评估图"),
+    "underground_map": ("Underground space exposure", "地下空间进水风险图"),
+    "web_map": ("Interactive waterlogging map", "内涝交互地图"),
+    "report": ("Waterlogging risk assessment", "内涝风险评估报告"),
+    # ---- variables (units are added by the caller)
+    "max_depth": ("Maximum depth", "最大水深"),
+    "max_velocity": ("Maximum speed", "最大流速"),
+    "first_wet_time": ("Time of first flooding", "首次积水时间"),
+    "duration_over": ("Time above the waterlogging depth", "积水历时"),
+    "hazard_defra": ("Flood hazard (FD2320)", "洪水危险性（FD2320）"),
+    "hazard_arr": ("Flood hazard (ARR 2019)", "洪水危险性（ARR 2019）"),
+    "hazard_grade": ("Depth × duration hazard grade", "积水深度×历时危险等级"),
+    "hazard_rating": ("Hazard rating", "危险性指数"),
+    "risk": ("Risk class", "风险等级"),
+    "lowest_return_period": ("Lowest return period that floods", "最低致涝重现期"),
+    "capacity_return_period": ("Capacity return period", "排水能力重现期"),
+    "elevation": ("Ground elevation", "地面高程"),
+    # ---- layers
+    "waterlogging_points": ("Waterlogging points", "易涝点"),
+    "waterlogging_areas": ("Waterlogged areas", "积水区"),
+    "underground_spaces": ("Underground spaces", "地下空间"),
+    "entrances": ("Underground entrances", "地下空间出入口"),
+    "pump_stations": ("Pump stations", "排涝泵站"),
+    "facilities": ("Critical facilities", "重要设施"),
+    "pipes": ("Pipes", "雨水管渠"),
+    "buildings": ("Buildings", "建筑"),
+    "node_flooding": ("Manholes that overflowed", "溢流检查井"),
+    # ---- sheet furniture
+    "scale": ("Scale", "比例尺"),
+    "north": ("N", "北"),
+    "legend": ("Legend", "图例"),
+    "scenario": ("Scenario", "情景"),
+    "storm": ("Design storm", "设计暴雨"),
+    "drawn": ("Drawn", "制图日期"),
+    "data": ("Data", "数据来源"),
+    "by": ("by floodrisk", "floodrisk 制图"),
+    "unverified": ("project default, unverified", "项目默认值，未经核实"),
+    # ---- classes
+    "none": ("none", "无"),
+    "low": ("low", "低"),
+    "medium": ("medium", "中"),
+    "high": ("high", "高"),
+    "safe": ("safe", "安全"),
+    "at risk": ("at risk", "有风险"),
+    "flooded": ("flooded", "进水"),
+    "failed": ("failed", "失效"),
+    "working": ("working", "正常"),
+    "relocate": ("relocate", "需迁建"),
+    "never": ("never", "未积水"),
+    "defra_none": ("none", "无"),
+    "defra_low": ("low: caution", "低：注意"),
+    "defra_moderate": ("moderate: danger for some", "中：对部分人危险"),
+    "defra_significant": ("significant: danger for most", "较高：对多数人危险"),
+    "defra_extreme": ("extreme: danger for all", "极高：对所有人危险"),
+    # waterlogging causes (floodrisk.assess.waterlogging)
+    "surcharge": ("surcharge from the network", "管网顶托溢流"),
+    "no_inlet": ("depression with no inlet", "低洼处无收水口"),
+    "pipe_capacity": ("pipe capacity exceeded", "管道排水能力不足"),
+    "overland": ("overland flow from upslope", "上游坡面汇流"),
+    # underground space kinds
+    "metro_station": ("metro station", "地铁车站"),
+    "car_park": ("car park", "地下车库"),
+    "basement": ("basement", "地下室"),
+    "underpass": ("underpass", "下穿通道"),
+    "tunnel": ("tunnel", "隧道"),
+    "substation": ("substation", "变电站"),
+    "hospital": ("hospital", "医院"),
+    "water_plant": ("water plant", "水厂"),
+}
+
+
+def _lang(lang: str) -> int:
+    if lang not in LANGS:
+        raise InputError(f"unknown report language {lang!r}; known: {', '.join(LANGS)}.",
+                         field="lang")
+    return LANGS.index(lang)
+
+
+def label(key: str, lang: str = "en") -> str:
+    """The word for ``key`` in ``lang`` ("en" or "zh").
+
+    Parameters
+    ----------
+    key
+        A key of the table (a product, variable, layer or class name).
+    lang
+        One of :data:`LANGS`.
+    """
+    k = _lang(lang)
+    try:
+        words = _WORDS[key]
+    except KeyError:
+        raise InputError(f"no report label {key!r}.", field="key") from None
+    return words[k] or words[0]
+
+
+def class_labels(keys: tuple[str, ...] | list[str], lang: str = "en") -> list[str]:
+    """:func:`label` of several keys (e.g. the classes of a legend), in order."""
+    return [label(k, lang) for k in keys]
