@@ -1,0 +1,44 @@
+"""Class colours shared by every report product, declared once.
+
+The map sheets (:mod:`floodrisk.report.maps`), the web map
+(:mod:`floodrisk.report.webmap`) and the GIS styles give the same class the same colour
+from these tables. Colours are ``#rrggbb`` strings; a class that is not drawn (depth
+below the first edge, hazard or risk class 0) has no entry.
+
+Extend a table or add one here; keep the keys the values the grids and layers hold
+(class numbers of ``hazard_defra.tif`` / ``risk.tif``, ``class`` strings of the
+assessment layers).
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEPTH_EDGES", "DEPTH_COLOURS", "DEFRA_COLOURS", "RISK_COLOURS",
+           "UNDERGROUND_COLOURS", "STATION_COLOURS", "depth_class_labels", "hex_to_rgb"]
+
+#: Lower edges of the depth classes, m; the last class is open above.
+DEPTH_EDGES: tuple[float, ...] = (0.05, 0.15, 0.30, 0.50, 1.0)
+#: One colour per depth class of :data:`DEPTH_EDGES` (light to dark blue).
+DEPTH_COLOURS: tuple[str, ...] = ("#c6dbef", "#6baed6", "#3182bd", "#08519c", "#08306b")
+#: FD2320 hazard classes 1-4 (``hazard_defra.tif``; 0 none is not drawn).
+DEFRA_COLOURS: dict[int, str] = {1: "#ffff99", 2: "#fdae61", 3: "#e31a1c", 4: "#7a0177"}
+#: Risk classes 1-3 (``risk.tif``, buildings' ``risk``; 0 none is not drawn).
+RISK_COLOURS: dict[int, str] = {1: "#fecc5c", 2: "#fd8d3c", 3: "#bd0026"}
+#: Underground entrances and spaces by ``class``.
+UNDERGROUND_COLOURS: dict[str, str] = {"safe": "#1a9850", "at risk": "#fdae61",
+                                       "flooded": "#d7191c"}
+#: Pump stations and facilities: working or failed.
+STATION_COLOURS: dict[str, str] = {"working": "#1a9850", "failed": "#d7191c"}
+
+
+def depth_class_labels(unit: str = "m") -> list[str]:
+    """Legend labels of the depth classes ("0.05-0.15 m", ..., "≥ 1 m")."""
+    e = DEPTH_EDGES
+    return [f"{e[k]:g}-{e[k + 1]:g} {unit}" for k in range(len(e) - 1)] + [f"≥ {e[-1]:g} {unit}"]
+
+
+def hex_to_rgb(colour: str) -> tuple[int, int, int]:
+    """``"#rrggbb"`` → (r, g, b), 0-255."""
+    c = colour.lstrip("#")
+    if len(c) != 6:
+        raise ValueError(f"not a #rrggbb colour: {colour!r}")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
