@@ -13,7 +13,8 @@ assessment layers).
 from __future__ import annotations
 
 __all__ = ["DEPTH_EDGES", "DEPTH_COLOURS", "DEFRA_COLOURS", "RISK_COLOURS",
-           "UNDERGROUND_COLOURS", "STATION_COLOURS", "depth_class_labels", "hex_to_rgb"]
+           "UNDERGROUND_COLOURS", "STATION_COLOURS", "CAPACITY_COLOURS", "depth_class_labels",
+           "hex_to_rgb"]
 
 #: Lower edges of the depth classes, m; the last class is open above.
 DEPTH_EDGES: tuple[float, ...] = (0.05, 0.15, 0.30, 0.50, 1.0)
@@ -28,6 +29,12 @@ UNDERGROUND_COLOURS: dict[str, str] = {"safe": "#1a9850", "at risk": "#fdae61",
                                        "flooded": "#d7191c"}
 #: Pump stations and facilities: working or failed.
 STATION_COLOURS: dict[str, str] = {"working": "#1a9850", "failed": "#d7191c"}
+#: Pipes by ``capacity_class`` (:data:`floodrisk.capacity.CAPACITY_CLASSES`, the
+#: 管网排水能力评估 convention: red below 1 a to blue at ≥ 5 a); grey "unknown" where the
+#: capacity could not be worked out (no fall, unknown section).
+CAPACITY_COLOURS: dict[str, str] = {"< 1 a": "#d7191c", "1-2 a": "#fdae61", "2-3 a": "#ffffbf",
+                                    "3-5 a": "#abd9e9", "≥ 5 a": "#2c7bb6",
+                                    "unknown": "#7f7f7f"}
 
 
 def depth_class_labels(unit: str = "m") -> list[str]:
