@@ -14,7 +14,8 @@ from __future__ import annotations
 
 __all__ = ["DEPTH_EDGES", "DEPTH_COLOURS", "DEFRA_COLOURS", "RISK_COLOURS",
            "UNDERGROUND_COLOURS", "STATION_COLOURS", "CAPACITY_COLOURS", "depth_class_labels",
-           "hex_to_rgb"]
+           "hex_to_rgb", "NONE_COLOUR", "ARR_COLOURS", "GRADE_COLOURS",
+           "NODE_FLOODING_COLOURS", "RETURN_PERIOD_COLOURS"]
 
 #: Lower edges of the depth classes, m; the last class is open above.
 DEPTH_EDGES: tuple[float, ...] = (0.05, 0.15, 0.30, 0.50, 1.0)
@@ -35,6 +36,20 @@ STATION_COLOURS: dict[str, str] = {"working": "#1a9850", "failed": "#d7191c"}
 CAPACITY_COLOURS: dict[str, str] = {"< 1 a": "#d7191c", "1-2 a": "#fdae61", "2-3 a": "#ffffbf",
                                     "3-5 a": "#abd9e9", "≥ 5 a": "#2c7bb6",
                                     "unknown": "#7f7f7f"}
+#: Class 0 ("none") where a colour table must hold one (GeoTIFF palettes have no
+#: transparency; maps leave the class out).
+NONE_COLOUR = "#f0f0f0"
+#: ARR 2019 hazard classes H1-H6 (``hazard_arr.tif``; 0 none is not drawn).
+ARR_COLOURS: dict[int, str] = {1: "#ffffb2", 2: "#fed976", 3: "#feb24c", 4: "#fd8d3c",
+                               5: "#e31a1c", 6: "#800026"}
+#: Depth × duration grades 1-3 (``hazard_grade.tif``, buildings' ``hazard_grade``).
+GRADE_COLOURS: dict[int, str] = {1: "#fecc5c", 2: "#fd8d3c", 3: "#bd0026"}
+#: Manholes that overflowed, by spilled volume, least first (one per volume class).
+NODE_FLOODING_COLOURS: tuple[str, ...] = ("#fcbba1", "#fb6a4a", "#cb181d", "#67000d")
+#: Lowest return period that floods (``lowest_return_period.tif``), most frequent first:
+#: stops of a red-to-blue ramp, spread over however many periods were run.
+RETURN_PERIOD_COLOURS: tuple[str, ...] = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9",
+                                          "#2c7bb6")
 
 
 def depth_class_labels(unit: str = "m") -> list[str]:
