@@ -172,6 +172,10 @@ class StormConfig(_Frozen):
     peak_ratio: float = Field(0.4, gt=0, lt=1, description="Chicago peak position r (usual 0.4)")
     step: float | None = Field(None, gt=0, description="min (default 5 for design storms, 60 "
                                                       "for the 7.20 preset)")
+    return_periods: tuple[float, ...] = Field(
+        (), description="other return periods (years, with city/formula) at which a surface or "
+                        "coupled run also runs the storm, for the lowest return period that "
+                        "floods each place")
 
     @model_validator(mode="after")
     def _one_source(self) -> StormConfig:
@@ -182,7 +186,16 @@ class StormConfig(_Frozen):
         if given[0] in ("city", "formula") and (self.return_period is None or self.duration is None):
             raise ValueError("a design storm from a city or formula needs return_period (years) "
                              "and duration (min)")
+        if self.return_periods and given[0] not in ("city", "formula"):
+            raise ValueError("return_periods need a design storm from a city or formula")
+        if any(not p > 0 for p in self.return_periods):
+            raise ValueError("return_periods are years, > 0")
         return self
+
+    def at(self, return_period: float) -> StormConfig:
+        """The same storm at another return period."""
+        return self.model_copy(update={"return_period": float(return_period),
+                                       "return_periods": ()})
 
 
 def _settings_from(cls: type, data: Any) -> Any:

@@ -258,6 +258,14 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                     study, dataclasses.replace(cfg.scenario.build(storm), failed_stations={}),
                     dataclasses.replace(_coupled_settings(cfg), pump_failure=False),
                     progress=lambda t, total: say(f"baseline {100 * t / total:.0f}"))
+        others: dict[float, Any] = {}
+        if surface is not None and cfg.storm is not None:
+            for p in sorted(set(cfg.storm.return_periods) - {cfg.storm.return_period}):
+                say(f"P{p:g}")
+                with run.stage(f"return_period_{p:g}"):
+                    others[p] = _rerun(study, cfg, engine, read_storm(cfg.storm.at(p))[0],
+                                       surplus, lambda t, total, p=p: say(
+                                           f"P{p:g} {100 * t / total:.0f}"))
         assessment = None
         if surface is not None:
             say("assess")
@@ -266,7 +274,8 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                     study, coupled if coupled is not None else surface, pipes=pipes,
                     design_return_period=cfg.capacity.settings.design_return_period,
                     baseline=baseline, settings=cfg.assessment.settings,
-                    filled=None if result is None else result.depressions.terrain.filled.values)
+                    filled=None if result is None else result.depressions.terrain.filled.values,
+                    return_period=cfg.storm.return_period, other_periods=others or None)
             summary["assessment"] = assessment.summary
             run.manifest["assessment"] = {
                 "timings_s": {k: round(v, 3) for k, v in assessment.timings.items()},
@@ -275,7 +284,7 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
         say("write")
         with run.stage("write"):
             if assessment is not None:
-                _write_assessment(run, study, assessment, pipes)
+                _write_assessment(run, study, assessment, pipes, coupled)
             if drainage is not None:
                 _write_drainage(run, study, drainage, sources)
             if surface is not None:
@@ -376,6 +385,16 @@ def _simulate_surface(study: Study, scenario: Any, drain_rate: np.ndarray | None
                             settings=settings, progress=progress)
 
 
+def _rerun(study: Study, cfg: StudyConfig, engine: str, storm: Hyetograph, surplus: Surplus,
+           progress: Callable[[float, float], None]) -> SurfaceResult | CoupledResult:
+    """The run's engine and scenario under the storm at another return period (no
+    baseline, no files): for the lowest return period that floods each place."""
+    scenario = cfg.scenario.build(storm)
+    if engine == "coupled":
+        return simulate_coupled(study, scenario, _coupled_settings(cfg), progress=progress)
+    return _simulate_surface(study, scenario, surplus.drain_rate, cfg, progress)
+
+
 def _write_surface(run: RunFolder, study: Study, result: SurfaceResult, sources: str) -> None:
     """The 2D run's grids, entrance series and map."""
     for name in ("max_depth", "max_velocity", "time_of_max_depth", "first_wet_time",
@@ -426,9 +445,11 @@ def _coupled_settings(cfg: StudyConfig) -> Any:
         inputs=dataclasses.replace(cfg.surface.inputs, pipe_drainage=False))
 
 
-def _write_assessment(run: RunFolder, study: Study, a: Assessment, pipes: Any) -> None:
-    """assessment.gpkg (every finding as a layer), the same tables as CSV under
-    assessment/, and the hazard grids."""
+def _write_assessment(run: RunFolder, study: Study, a: Assessment, pipes: Any,
+                      coupled: CoupledResult | None) -> None:
+    """assessment.gpkg (every finding as a layer; with a coupled run also the manholes
+    that spilled, ``node_flooding``), the same tables as CSV under assessment/, and the
+    hazard, risk and lowest-return-period grids."""
     layers: dict[str, Any] = {}
     wl = a.waterlogging
     layers["waterlogging_points"] = wl.points.drop(columns=["label"])
@@ -449,6 +470,17 @@ def _write_assessment(run: RunFolder, study: Study, a: Assessment, pipes: Any) -
             .reindex(a.observed["point_id"].astype(str)).to_numpy(), crs=obs.crs)
     if pipes is not None:
         layers["pipe_capacity"] = pipes
+    if coupled is not None:
+        spilled = coupled.nodes[coupled.nodes["spilled_m3"] > 0].drop(columns=["row", "col"])
+        nodes = study.network.nodes.set_index(study.network.nodes["node_id"].astype(str))
+        layers["node_flooding"] = gpd.GeoDataFrame(
+            spilled.sort_values("spilled_m3", ascending=False),
+            geometry=nodes.geometry.reindex(
+                spilled.sort_values("spilled_m3", ascending=False)["node_id"].astype(str))
+            .to_numpy(), crs=nodes.crs)
+    if a.return_periods is not None:
+        layers["return_periods"] = gpd.GeoDataFrame(
+            a.return_periods, geometry=[None] * len(a.return_periods))
     write_layers(layers, run.output("assessment.gpkg", "assessment: " + ", ".join(layers)
                                     + " layers"))
     for name, table in layers.items():
@@ -462,6 +494,11 @@ def _write_assessment(run: RunFolder, study: Study, a: Assessment, pipes: Any) -
             "assessment/entrance_inflow.csv", "cumulative inflow (m³) over every entrance, "
             "every output interval (time in s from the rain's start)"), float_format="%.6g",
             encoding="utf-8")
+    if a.lowest_return_period is not None:
+        var = VARIABLES["grid", "lowest_return_period"]
+        write_geotiff(study.terrain.with_values(a.lowest_return_period.astype(np.float32)),
+                      run.output(f"{var.name}.tif", var.label), description=var.description,
+                      units=var.unit)
     hz = a.hazard
     off = ~np.isfinite(study.terrain.values)
     for name, values in (("hazard_rating", hz.defra_rating), ("hazard_defra", hz.defra_class),

@@ -59,6 +59,8 @@ _ALL: tuple[Variable, ...] = (
     Variable("hazard_arr", "", "ARR 2019 hazard class: 0 none, 1-6 H1-H6", "grid"),
     Variable("hazard_grade", "", "Depth × duration grade (project default, unverified): "
              "0 none, 1 low, 2 medium, 3 high", "grid"),
+    Variable("lowest_return_period", "a", "Lowest return period of the storm at which the "
+             "depth exceeds the waterlogging threshold (NaN: at none of those run)", "grid"),
     Variable("risk", "", "Risk class, hazard grade × exposure of the land cover (project "
              "default, unverified): 0 none, 1 low, 2 medium, 3 high", "grid"),
     # conduits layer of study.gpkg

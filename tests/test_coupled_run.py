@@ -184,3 +184,43 @@ def test_assessment_finds_the_demo_weak_spots(coupled_run):
     with rasterio.open(run / "hazard_grade.tif") as g, rasterio.open(run / "max_depth.tif") as d:
         grade, depth = g.read(1), d.read(1)
     assert ((grade > 0) == (np.nan_to_num(depth) >= 0.15)).all()
+
+
+def test_lowest_return_period_of_every_cell_point_and_entrance(coupled_run):
+    """The demo config runs the storm again at 3, 10 and 100 years ([storm]
+    return_periods): a cell's lowest return period is the smallest of {3, 10, 50, 100}
+    whose run took it over 0.15 m; every waterlogging point of the 50-year run floods at
+    50 years or less; an entrance flooded at 50 years has a period ≤ 50; the flooded area
+    grows with the return period."""
+    import rasterio
+
+    outcome, _ = coupled_run
+    run = outcome.path
+    with rasterio.open(run / "lowest_return_period.tif") as src:
+        low = src.read(1)
+    with rasterio.open(run / "max_depth.tif") as src:
+        depth50 = np.nan_to_num(src.read(1))
+    seen = set(np.unique(low[np.isfinite(low)]).tolist())
+    assert seen <= {3.0, 10.0, 50.0, 100.0} and {3.0, 50.0} <= seen
+    assert (low[depth50 > 0.15] <= 50).all()          # flooded at 50 a: at 50 a or before
+    assert (np.isnan(low) | (low == 100) | (depth50 > 0.15) | (low < 50)).all()
+    periods = pd.read_csv(run / "assessment" / "return_periods.csv")
+    assert periods["return_period"].tolist() == [3.0, 10.0, 50.0, 100.0]
+    assert periods["flooded_area"].is_monotonic_increasing
+    assert periods.loc[periods["return_period"] == 50, "flooded_area"].iat[0] == pytest.approx(
+        (depth50 > 0.15).sum() * 25.0)
+    # area flooded at 100 a = cells with a period; at 3 a = cells of period 3
+    assert periods["flooded_area"].iat[-1] == pytest.approx(np.isfinite(low).sum() * 25.0)
+    assert periods["flooded_area"].iat[0] == pytest.approx((low == 3).sum() * 25.0)
+    points = gpd.read_file(run / "assessment.gpkg", layer="waterlogging_points")
+    assert (points["lowest_return_period"] <= 50).all()
+    ent = gpd.read_file(run / "assessment.gpkg", layer="underground_exposure")
+    flooded = ent["class"] == "flooded"
+    assert (ent.loc[flooded, "lowest_return_period"] <= 50).all()
+    assert set(ent.loc[~flooded, "lowest_return_period"].dropna()) <= {100.0}
+    m = json.loads((run / "manifest.json").read_text())
+    assert {"return_period_3", "return_period_10", "return_period_100"} <= set(m["timings_s"])
+    # the manholes that spilled, in the assessment's GeoPackage too
+    nf = gpd.read_file(run / "assessment.gpkg", layer="node_flooding")
+    ex = gpd.read_file(run / "coupled.gpkg", layer="exchange_nodes")
+    assert set(nf["node_id"]) == set(ex.loc[ex["spilled_m3"] > 0, "node_id"])

@@ -8,6 +8,7 @@ manholes' spills and the stations' failures) and the study; it never runs an eng
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,11 @@ from .hazard import (
     risk_grid,
 )
 from .pumps import SiteSettings, assess_sites, failure_cost
+from .return_periods import (
+    first_flooding_period,
+    first_flooding_period_of,
+    first_flooding_period_of_areas,
+)
 from .underground import UndergroundAssessment, UndergroundSettings, assess_underground
 from .waterlogging import (
     Waterlogging,
@@ -102,6 +108,15 @@ class Assessment:
         What the run's station failures cost against a baseline run with every station
         working (:func:`~floodrisk.assess.pumps.failure_cost`, plus ``stations``: the
         failed ones, jointly), or None without a baseline.
+    lowest_return_period
+        With runs at other return periods: the lowest return period (years) at which
+        each cell floods deeper than the waterlogging threshold (NaN: at none of them);
+        the waterlogging points and the entrances then carry a ``lowest_return_period``
+        column too. None without such runs.
+    return_periods
+        One row per return period run (``return_period`` a, ``flooded_area`` m² deeper
+        than the threshold, ``flooded_volume`` m³ of the maximum depths there,
+        ``entrances_flooded``), or None.
     summary
         Counts and figures for the run summary.
     timings
@@ -120,6 +135,8 @@ class Assessment:
     risk: np.ndarray
     buildings: gpd.GeoDataFrame
     failure_cost: dict[str, Any] | None
+    lowest_return_period: np.ndarray | None
+    return_periods: pd.DataFrame | None
     summary: dict[str, Any]
     timings: dict[str, float]
     settings: AssessmentSettings
@@ -139,7 +156,8 @@ def _with_geometry(table: pd.DataFrame, source: gpd.GeoDataFrame, key: str,
 
 def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
            design_return_period: float | None = None, baseline: Any = None,
-           filled: np.ndarray | None = None,
+           filled: np.ndarray | None = None, return_period: float | None = None,
+           other_periods: Mapping[float, Any] | None = None,
            settings: AssessmentSettings | None = None) -> Assessment:
     """Assess one 2D run of a study.
 
@@ -166,6 +184,13 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
     filled
         The terrain with its depressions filled, m (the screening's
         ``depressions.terrain.filled.values``); filled here when None.
+    return_period
+        The return period of the run's storm, years (with ``other_periods``).
+    other_periods
+        ``{return period (a): result}`` of the same study and scenario under the same
+        storm at other return periods (same engine): the lowest return period at which
+        each cell, waterlogging point and entrance floods (an entrance floods when its
+        class is "flooded": water flowed in over its sill).
     settings
         :class:`AssessmentSettings`.
 
@@ -259,14 +284,57 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
         buildings = gpd.GeoDataFrame(geometry=[], crs=grid.crs)
     timings["hazard_s"] = time.perf_counter() - t
 
+    # ---- across return periods -------------------------------------------------------
+    lowest, periods = None, None
+    if other_periods:
+        t = time.perf_counter()
+        if return_period is None:
+            raise InputError("other_periods needs the run's own return_period.",
+                             field="return_period")
+        runs = {float(p): r for p, r in other_periods.items()}
+        runs[float(return_period)] = result
+        thr = s.waterlogging.threshold
+        lowest = first_flooding_period({p: r.max_depth for p, r in runs.items()}, thr)
+        areas = first_flooding_period_of_areas(wl.labels, lowest)
+        for frame in (wl.points, wl.polygons):
+            frame["lowest_return_period"] = areas[frame["label"].to_numpy(dtype=np.int64) - 1] \
+                if len(frame) else np.zeros(0)
+        rows = []
+        tables = {}
+        for p in sorted(runs):
+            d = np.nan_to_num(np.asarray(runs[p].max_depth, dtype=np.float64), nan=0.0)
+            wet = d > thr
+            n_in = 0
+            if ug is not None:
+                e = ug.entrances if p == float(return_period) else assess_underground(
+                    assets.underground, assets.entrances, runs[p].probes, s.underground).entrances
+                tables[p] = pd.DataFrame({"entrance_id": e["entrance_id"].astype(str),
+                                          "flooded": (e["class"] == "flooded").to_numpy()})
+                n_in = int(tables[p]["flooded"].sum())
+            rows.append({"return_period": p, "flooded_area": float(wet.sum() * grid.cell_area),
+                         "flooded_volume": float(d[wet].sum() * grid.cell_area),
+                         "entrances_flooded": n_in})
+        periods = pd.DataFrame(rows)
+        if ug is not None:
+            first = first_flooding_period_of(tables, "entrance_id", "flooded")
+            ug.entrances["lowest_return_period"] = \
+                first.reindex(ug.entrances["entrance_id"].astype(str)).to_numpy()
+        timings["return_periods_s"] = time.perf_counter() - t
+
     summary = _summary(wl, observed_summary, ug, stations, facilities, hz, risk, buildings,
                        grid.cell_area)
+    if periods is not None:
+        summary["return_periods"] = [
+            {"return_period_a": r.return_period, "flooded_area_m2": round(r.flooded_area, 1),
+             "flooded_volume_m3": round(r.flooded_volume, 1),
+             "entrances_flooded": int(r.entrances_flooded)} for r in periods.itertuples()]
     if cost is not None:
         summary["failure_cost"] = {k: (round(v, 3) if isinstance(v, float) else v)
                                    for k, v in cost.items()}
     return Assessment(waterlogging=wl, observed=observed, observed_summary=observed_summary,
                       underground=ug, stations=stations, facilities=facilities, hazard=hz,
-                      risk=risk, buildings=buildings, failure_cost=cost, summary=summary,
+                      risk=risk, buildings=buildings, failure_cost=cost,
+                      lowest_return_period=lowest, return_periods=periods, summary=summary,
                       timings=timings, settings=s)
 
 

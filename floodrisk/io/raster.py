@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from rasterio.enums import Resampling
 from ..errors import CRSError, InputError, InputFileError
 from ..grid import Grid
 
-__all__ = ["read_dem", "write_geotiff"]
+__all__ = ["read_dem", "write_cog", "write_geotiff"]
 
 log = logging.getLogger(__name__)
 
@@ -230,3 +231,106 @@ def write_geotiff(grid: Grid, path: str | PathLike[str], *, description: str | N
                 dst.update_tags(1, units=units)
                 dst.set_band_unit(1, units)
     return path
+
+
+#: Nodata of class grids written as bytes (class values 0-254).
+CLASS_NODATA = 255
+
+
+def write_cog(grid: Grid, path: str | PathLike[str], *, description: str | None = None,
+              units: str | None = None,
+              classes: Mapping[int, tuple[str, str]] | None = None) -> Path:
+    """Write a grid as a Cloud-Optimized GeoTIFF (GDAL's COG driver).
+
+    DEFLATE-compressed 512 × 512 tiles, internal overviews (halving until they fit one
+    tile) and embedded band statistics, in one self-contained file (no ``.aux.xml``).
+
+    Parameters
+    ----------
+    grid
+        The grid to write.
+    path
+        File to create (replaced if it exists).
+    description
+        Band description (what the values are).
+    units
+        Band unit, e.g. ``"m"``.
+    classes
+        For a class grid: class value → (name, colour ``"#rrggbb"``). The grid is then
+        written as bytes with nodata 255 for NaN cells, a colour table holding the
+        classes' colours and the class names as band metadata ``CLASS_<value>=<name>``;
+        overviews take the nearest cell. Without it the grid is written as float32 with
+        NaN nodata and averaged overviews.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        A class grid holds a value that is not one of ``classes``, or a class value is
+        outside 0-254.
+    """
+    path = Path(path)
+    rows, cols = grid.shape
+    profile = dict(driver="COG", width=cols, height=rows, count=1,
+                   crs=grid.crs.to_wkt() if grid.crs is not None else None,
+                   transform=grid.transform, compress="deflate", blocksize=512,
+                   statistics="YES")
+    tags: dict[str, str] = {}
+    if classes is None:
+        values = np.asarray(grid.values, dtype=np.float32)
+        profile.update(dtype="float32", nodata=np.nan, predictor="YES",
+                       overview_resampling="average")
+    else:
+        values = _class_bytes(grid.values, classes, path)
+        profile.update(dtype="uint8", nodata=CLASS_NODATA, overview_resampling="nearest")
+        tags = {f"CLASS_{int(k)}": str(name) for k, (name, _) in sorted(classes.items())}
+    if units:
+        tags["units"] = units
+    with rasterio.Env(GDAL_PAM_ENABLED="NO"):
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(values, 1)
+            if classes is not None:
+                dst.write_colormap(1, {int(k): (*_hex_rgb(colour, path), 255)
+                                       for k, (_, colour) in classes.items()})
+            if description:
+                dst.set_band_description(1, description)
+            if units:
+                dst.set_band_unit(1, units)
+            if tags:
+                dst.update_tags(1, **tags)
+    return path
+
+
+def _class_bytes(values: np.ndarray, classes: Mapping[int, tuple[str, str]],
+                 path: Path) -> np.ndarray:
+    """Class values as uint8, NaN → :data:`CLASS_NODATA`; refuses values not in classes."""
+    keys = np.array(sorted(int(k) for k in classes), dtype=np.int64)
+    if len(keys) == 0 or keys.min() < 0 or keys.max() >= CLASS_NODATA:
+        raise InputError(f"class values must be 0-{CLASS_NODATA - 1}, got {keys.tolist()}.",
+                         path=path, layer="band 1")
+    v = np.asarray(values, dtype=np.float64)
+    valid = ~np.isnan(v)
+    bad = valid & ~np.isin(v, keys.astype(np.float64))
+    if bad.any():
+        shown = ", ".join(f"{x:g}" for x in np.unique(v[bad])[:8])
+        raise InputError(f"cells hold values that are not classes: {shown}.", path=path,
+                         layer="band 1",
+                         hint="Classes are " + ", ".join(str(k) for k in keys) + ".")
+    out = np.full(v.shape, CLASS_NODATA, dtype=np.uint8)
+    out[valid] = v[valid].astype(np.uint8)
+    return out
+
+
+def _hex_rgb(colour: str, path: Path) -> tuple[int, int, int]:
+    c = str(colour).lstrip("#")
+    try:
+        if len(c) != 6:
+            raise ValueError
+        return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+    except ValueError:
+        raise InputError(f"class colour {colour!r} is not '#rrggbb'.", path=path,
+                         layer="band 1") from None
