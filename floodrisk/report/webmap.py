@@ -47,7 +47,7 @@ from .colours import (DEFRA_COLOURS, DEPTH_COLOURS, DEPTH_EDGES, RISK_COLOURS, S
 from .labels import label
 from .maps import hillshade_rgb
 
-__all__ = ["build_webmap", "write_webmap"]
+__all__ = ["build_webmap", "write_webmap", "depth_classes"]
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ def _text(v: Any, lang: str) -> str:
     return label("wm_no_data", lang) if _missing(v) or str(v) == "" else str(v)
 
 
-def _flag(v: Any, lang: str) -> bool | None:
+def _flag(v: Any) -> bool | None:
     if _missing(v):
         return None
     if isinstance(v, str):
@@ -268,7 +268,8 @@ def _waterlogging_rows(r: pd.Series, lang: str) -> tuple[str, list[list[str]], s
 def _entrance_rows(r: pd.Series, lang: str) -> tuple[str, list[list[str]], str]:
     rows = [[label("wm_space_id", lang), _text(r.get("space_id"), lang)],
             [label("wm_kind", lang), _word(_text(r.get("kind"), lang), lang)],
-            [label("wm_max_outside_depth", lang), _number(r.get("max_outside_depth"), "m", 2, lang)],
+            [label("wm_max_outside_depth", lang),
+             _number(r.get("max_outside_depth"), "m", 2, lang)],
             [label("wm_sill_height", lang), _number(r.get("sill_height"), "m", 2, lang)]]
     if "time_at_risk" in r.index:  # older runs have none
         rows.append([label("wm_time_at_risk", lang), _minutes(r.get("time_at_risk"), lang)])
@@ -280,11 +281,11 @@ def _entrance_rows(r: pd.Series, lang: str) -> tuple[str, list[list[str]], str]:
 
 
 def _station_rows(r: pd.Series, lang: str) -> tuple[str, list[list[str]], str]:
-    failed, relocate = _flag(r.get("failed"), lang), _flag(r.get("relocate"), lang)
+    failed, relocate = _flag(r.get("failed")), _flag(r.get("relocate"))
     status = None if failed is None else ("failed" if failed else "working")
     rows = [[label("wm_name", lang), _text(r.get("name"), lang)],
             [label("wm_max_site_depth", lang), _number(r.get("max_site_depth"), "m", 2, lang)],
-            [label("wm_status", lang), label(status, lang) if status else label("wm_no_data", lang)],
+            [label("wm_status", lang), label(status or "wm_no_data", lang)],
             [label("wm_failure_time", lang), _minutes(r.get("failure_time"), lang)],
             [label("wm_relocate", lang),
              label("wm_no_data" if relocate is None else "wm_yes" if relocate else "wm_no", lang)]]
@@ -399,7 +400,11 @@ _APP = r"""
     if (parent) { parent.appendChild(e); }
     return e;
   }
-  function esc(text) { var d = document.createElement("div"); d.textContent = text; return d.innerHTML; }
+  function esc(text) {  // for Leaflet's controls, which take their names as markup
+    var d = document.createElement("div");
+    d.textContent = text;
+    return d.innerHTML;
+  }
   function popup(p) {
     var box = el("div", "fr-popup");
     el("div", "fr-ptitle", p.title, box);
