@@ -124,30 +124,8 @@ def _read_grid(path: Path) -> Grid:
         return Grid(values, src.transform, crs)
 
 
-def read_run(path: str | PathLike[str]) -> RunRecord:
-    """Read a finished run folder.
-
-    Parameters
-    ----------
-    path
-        A folder written by ``floodrisk run`` / ``floodrisk demo`` (it holds
-        ``manifest.json`` with status "complete").
-
-    Returns
-    -------
-    RunRecord
-
-    Raises
-    ------
-    InputFileError
-        When the folder or its manifest is missing or unreadable, or the run did not
-        finish.
-    """
-    path = Path(path)
+def _read_manifest(path: Path) -> dict[str, Any]:
     manifest_path = path / "manifest.json"
-    if not path.is_dir():
-        raise InputFileError("run folder not found.", path=path,
-                             hint="Give a folder written by floodrisk run or floodrisk demo.")
     if not manifest_path.is_file():
         raise InputFileError("is not a finished run: it has no manifest.json.", path=path,
                              hint="Give a folder written by floodrisk run or floodrisk demo "
@@ -160,6 +138,37 @@ def read_run(path: str | PathLike[str]) -> RunRecord:
     if manifest.get("status") != "complete":
         raise InputFileError("manifest.json does not say the run is complete.",
                              path=manifest_path)
+    return manifest
+
+
+def read_run(path: str | PathLike[str], *, manifest: dict[str, Any] | None = None) -> RunRecord:
+    """Read a finished run folder.
+
+    Parameters
+    ----------
+    path
+        A folder written by ``floodrisk run`` / ``floodrisk demo`` (it holds
+        ``manifest.json`` with status "complete").
+    manifest
+        The manifest of a run still being written (its folder has no ``manifest.json``
+        yet): the reports drawn at the end of a run read the files written so far.
+
+    Returns
+    -------
+    RunRecord
+
+    Raises
+    ------
+    InputFileError
+        When the folder or its manifest is missing or unreadable, or the run did not
+        finish.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise InputFileError("run folder not found.", path=path,
+                             hint="Give a folder written by floodrisk run or floodrisk demo.")
+    if manifest is None:
+        manifest = _read_manifest(path)
     summary_path = path / "summary.json"
     summary = (json.loads(summary_path.read_text(encoding="utf-8"))
                if summary_path.is_file() else dict(manifest.get("summary") or {}))
