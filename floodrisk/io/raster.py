@@ -25,6 +25,7 @@ from rasterio.enums import Resampling
 
 from ..errors import CRSError, InputError, InputFileError
 from ..grid import Grid
+from .files import atomic_write
 
 __all__ = ["read_dem", "write_cog", "write_geotiff"]
 
@@ -265,7 +266,7 @@ def write_cog(grid: Grid, path: str | PathLike[str], *, description: str | None 
     Returns
     -------
     Path
-        The file written.
+        The file written (under a temporary name first, renamed into place when whole).
 
     Raises
     ------
@@ -275,10 +276,10 @@ def write_cog(grid: Grid, path: str | PathLike[str], *, description: str | None 
     """
     path = Path(path)
     rows, cols = grid.shape
-    profile = dict(driver="COG", width=cols, height=rows, count=1,
-                   crs=grid.crs.to_wkt() if grid.crs is not None else None,
-                   transform=grid.transform, compress="deflate", blocksize=512,
-                   statistics="YES")
+    profile: dict = dict(driver="COG", width=cols, height=rows, count=1,
+                         crs=grid.crs.to_wkt() if grid.crs is not None else None,
+                         transform=grid.transform, compress="deflate", blocksize=512,
+                         statistics="YES")
     tags: dict[str, str] = {}
     if classes is None:
         values = np.asarray(grid.values, dtype=np.float32)
@@ -288,21 +289,25 @@ def write_cog(grid: Grid, path: str | PathLike[str], *, description: str | None 
         values = _class_bytes(grid.values, classes, path)
         profile.update(dtype="uint8", nodata=CLASS_NODATA, overview_resampling="nearest")
         tags = {f"CLASS_{int(k)}": str(name) for k, (name, _) in sorted(classes.items())}
+    colormap = None if classes is None else \
+        {int(k): (*_hex_rgb(colour, path), 255) for k, (_, colour) in classes.items()}
     if units:
         tags["units"] = units
-    with rasterio.Env(GDAL_PAM_ENABLED="NO"):
-        with rasterio.open(path, "w", **profile) as dst:
-            dst.write(values, 1)
-            if classes is not None:
-                dst.write_colormap(1, {int(k): (*_hex_rgb(colour, path), 255)
-                                       for k, (_, colour) in classes.items()})
-            if description:
-                dst.set_band_description(1, description)
-            if units:
-                dst.set_band_unit(1, units)
-            if tags:
-                dst.update_tags(1, **tags)
-    return path
+
+    def write(target: Path) -> None:
+        with rasterio.Env(GDAL_PAM_ENABLED="NO"):
+            with rasterio.open(target, "w", **profile) as dst:
+                dst.write(values, 1)
+                if colormap is not None:
+                    dst.write_colormap(1, colormap)
+                if description:
+                    dst.set_band_description(1, description)
+                if units:
+                    dst.set_band_unit(1, units)
+                if tags:
+                    dst.update_tags(1, **tags)
+
+    return atomic_write(path, write)
 
 
 def _class_bytes(values: np.ndarray, classes: Mapping[int, tuple[str, str]],
