@@ -336,7 +336,7 @@ def layer_style(layer: str, geometry: Geometry, columns: Collection[str] = (), *
         return categorized_qml("if(\"failed\", 'failed', 'working')", classes, geometry,
                                shape=shape)
     if layer == "pipe_capacity" and has("capacity_class"):
-        classes = [(k, _word("not_assessed", lang, "not assessed") if k == "unknown" else k, c)
+        classes = [(k, _word("ms_cap_unknown", lang, "not assessed") if k == "unknown" else k, c)
                    for k, c in C.CAPACITY_COLOURS.items()]
         return categorized_qml("capacity_class", classes, geometry)
     if layer == "buildings_risk" and has("risk_label"):
