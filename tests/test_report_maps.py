@@ -151,7 +151,8 @@ def _pdf_fonts(path: Path) -> dict[str, bool]:
 
 
 def _pdf_text(path: Path) -> str:
-    return pypdf.PdfReader(path).pages[0].extract_text()
+    """The text of a PDF's first page, lines wrapped to the panel joined by spaces."""
+    return " ".join(pypdf.PdfReader(path).pages[0].extract_text().split())
 
 
 def _legend_texts(sheet: Sheet) -> list[list[str]]:
@@ -371,6 +372,26 @@ def test_scale_bar_is_drawn_and_labelled(record):
     sheet = build_sheet("risk", record)
     labels = [t.get_text() for t in sheet.ax.texts]
     assert "100 m" in labels and "50" in labels and "0" in labels
+
+
+def test_a_run_without_a_dem_is_drawn_on_white(record, tmp_path):
+    grids = {k: v for k, v in record.grids.items() if k != "elevation"}
+    no_dem = RunRecord(path=record.path, manifest=record.manifest, summary={}, grids=grids,
+                       layers={"assessment/pipe_capacity":
+                               record.layers["assessment/pipe_capacity"]})
+    (pdf,) = draw_sheets(no_dem, tmp_path, papers=("A4",), formats=("pdf",),
+                         names=("pipe_capacity",))
+    assert pdf.name == "pipe_capacity_A4.pdf"
+    assert "no elevation.tif in the run: no hillshade" in _pdf_text(pdf)
+    sheet = build_sheet("pipe_capacity", no_dem)
+    assert sheet.bounds == record.grids["risk"].bounds          # the extent of another grid
+    assert not sheet.ax.images
+    pipes_only = RunRecord(path=record.path, manifest=record.manifest, summary={}, grids={},
+                           layers=no_dem.layers)
+    x0, y0, x1, y1 = build_sheet("pipe_capacity", pipes_only).bounds
+    # pipes from x 100-500 m, y 155 m below the top: 2 % of 400 m round them
+    assert (x0, x1) == pytest.approx((X0 + 92.0, X0 + 508.0))
+    assert (y0, y1) == pytest.approx((YTOP - 163.0, YTOP - 147.0))
 
 
 def test_scale_bar_and_north_arrow_keep_off_the_points(record):

@@ -99,6 +99,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "ms_grid_north": ("the arrow points to grid north", "指北针指向坐标北"),
     "ms_scale_on": ("Scale 1:{n} on {paper} paper", "比例尺 1:{n}（{paper} 图幅）"),
     "ms_run_finished": ("Run finished", "计算完成"),
+    "ms_no_dem": ("no elevation.tif in the run: no hillshade", "计算结果无 elevation.tif：无地形晕渲"),
     "ms_points_n": ("{n}, labelled with their id", "{n} 处，标注编号"),
     "ms_risk_grid": ("Risk class (area)", "风险等级（面积）"),
     "ms_risk_buildings": ("Buildings by risk class (number)", "建筑风险等级（栋数）"),

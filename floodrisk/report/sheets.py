@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
+import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -739,8 +740,25 @@ def _hm2(m2: float) -> str:
     return f"{m2 / 1e4:.2f} hm²"
 
 
-def _base(record: RunRecord) -> np.ndarray:
-    return grey_hillshade(hillshade_rgb(record.grid("elevation")))
+def _base(record: RunRecord) -> np.ndarray | None:
+    """The grey hillshade of the run's DEM, or None when the run has no elevation.tif."""
+    dem = record.grids.get("elevation")
+    return None if dem is None else grey_hillshade(hillshade_rgb(dem))
+
+
+def _extent(record: RunRecord) -> tuple[float, float, float, float]:
+    """The map's extent: the DEM's, else another grid's, else the layers' (2 % margin)."""
+    for name in ("elevation", *record.grids):
+        if name in record.grids:
+            return record.grids[name].bounds
+    boxes = [f.total_bounds for f in record.layers.values()
+             if isinstance(f, gpd.GeoDataFrame) and len(f) and f.geometry.notna().any()]
+    if not boxes:
+        raise RunFolderError("has neither grids nor map layers to draw.", path=record.path)
+    b = np.array(boxes)
+    xmin, ymin, xmax, ymax = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    pad = 0.02 * max(xmax - xmin, ymax - ymin, 1.0)
+    return xmin - pad, ymin - pad, xmax + pad, ymax + pad
 
 
 def _scenario_lines(sheet: Sheet, record: RunRecord) -> list[str]:
@@ -782,7 +800,7 @@ def _footer(sheet: Sheet, record: RunRecord) -> None:
     if crs is not None:
         epsg = crs.to_epsg()
         crs_text = f"{crs.name}" + (f" (EPSG:{epsg})" if epsg else "")
-    dem = record.grid("elevation")
+    dem = record.grids.get("elevation")
     finished = record.finished
     try:
         finished = dt.datetime.fromisoformat(finished).strftime("%Y-%m-%d %H:%M %z")
@@ -791,16 +809,18 @@ def _footer(sheet: Sheet, record: RunRecord) -> None:
     sheet.add_footer([
         f"{w('ms_coordinates')}{c}{crs_text}, m; {w('ms_grid_north')}",
         w("ms_scale_on").format(n=f"{sheet.scale_denominator:,.0f}", paper=sheet.paper),
-        f"{w('data')}{c}{record.sources() or '-'}; DEM {dem.dx:g} m",
-        f"{w('ms_run_finished')}{c}{finished} ({record.path.name})",
+        f"{w('data')}{c}{record.sources() or '-'}"
+        + (f"; DEM {dem.dx:g} m" if dem is not None else f"; {w('ms_no_dem')}"),
+        f"{w('ms_run_finished')}{c}{finished} ({record.run_id})",
         f"{w('drawn')}{c}{dt.date.today():%Y-%m-%d}, {w('by')}"])
 
 
 def _start(name: str, record: RunRecord, paper: str, lang: str,
            base: np.ndarray | None) -> Sheet:
-    dem = record.grid("elevation")
-    sheet = Sheet(paper, dem.bounds, crs=record.crs, lang=lang)
-    sheet.add_image(_base(record) if base is None else base, dem, zorder=0)
+    sheet = Sheet(paper, _extent(record), crs=record.crs, lang=lang)
+    dem = record.grids.get("elevation")
+    if dem is not None:
+        sheet.add_image(_base(record) if base is None else base, dem, zorder=0)
     sheet.add_title(sheet.words(SHEETS[name]), record.name if sheet.can_draw(record.name) else "")
     sheet.add_block(_scenario_lines(sheet, record))
     return sheet
@@ -1064,7 +1084,8 @@ def build_sheet(name: str, record: RunRecord, *, paper: str = "A4", lang: str = 
     InputError
         Unknown sheet, paper or language.
     RunFolderError
-        The run lacks the DEM or the grid the sheet shows.
+        The run has the data of no sheet at all (neither grids nor map layers), or
+        lacks the grid the sheet shows.
     FloodRiskError
         ``lang="zh"`` and no CJK font is installed.
     """
@@ -1086,9 +1107,10 @@ def draw_sheets(record: RunRecord, out_dir: str | PathLike[str], *, lang: str = 
                 dpi: int = 200, names: Sequence[str] | None = None) -> list[Path]:
     """Draw the map sheets of a finished run: ``<out_dir>/maps/<name>_<paper>.<fmt>``.
 
-    Every sheet has a grey hillshade of the run's DEM as its base, a legend of the
-    classes it shows, a scale bar, north arrow, coordinates of the study's CRS, title,
-    scenario (storm, failed stations), the run's and today's date and the data sources.
+    Every sheet has a grey hillshade of the run's DEM as its base (a run without
+    ``elevation.tif`` is drawn on white, the footer says so), a legend of the classes it
+    shows, a scale bar, north arrow, coordinates of the study's CRS, title, scenario
+    (storm, failed stations), the run's and today's date and the data sources.
 
     Parameters
     ----------
@@ -1118,8 +1140,7 @@ def draw_sheets(record: RunRecord, out_dir: str | PathLike[str], *, lang: str = 
     InputError
         Unknown sheet, paper, format or language.
     RunFolderError
-        The run has no ``elevation.tif``, or none of the data a sheet named in
-        ``names`` shows.
+        The run has none of the data a sheet named in ``names`` shows.
     FloodRiskError
         ``lang="zh"`` and no CJK font is installed (names the package to install).
     """
