@@ -7,7 +7,35 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bench data clean
 
-$(STAMP): pyproject.toml requirements.lock
+# Programs from the system's packages: GDAL's command-line tools (the tests check the GIS
+# outputs with gdalinfo / ogrinfo), Chromium (report.pdf; the web map's browser tests) and a
+# CJK font (maps in Chinese). Installed with apt-get where it can (Debian/Ubuntu as root);
+# elsewhere it says what is missing and goes on: the demo draws English maps and an HTML
+# report without them, and the tests that need them fail naming the package.
+SYSTEM_PACKAGES := gdal-bin chromium fonts-noto-cjk
+SYSTEM_STAMP := $(VENV)/.system
+
+$(SYSTEM_STAMP):
+	@mkdir -p $(VENV)
+	@missing=""; \
+	command -v gdalinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK\|WenQuanYi\|Source Han Sans" || \
+	  missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing system packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      $$missing >/dev/null) || \
+	      echo "warning: apt-get could not install$$missing"; \
+	  else \
+	    echo "warning: not installed:$$missing (install them with your package manager)"; \
+	  fi; \
+	fi
+	touch $(SYSTEM_STAMP)
+
+$(STAMP): pyproject.toml requirements.lock | $(SYSTEM_STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'

@@ -16,6 +16,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
                       model_validator)
 
 from .assess.assessment import AssessmentSettings
+from .assess.compare import CompareSettings
 from .capacity import CapacitySettings
 from .engines.screening import ScreeningSettings
 from .engines.coupled import CoupledSettings
@@ -23,6 +24,7 @@ from .engines.surface import SurfaceSettings
 from .engines.swmm import SwmmSettings
 from .errors import ConfigError, FloodRiskError, InputFileError
 from .rainfall import Hyetograph
+from .report.settings import ReportSettings
 from .scenario import Scenario
 from .surface_inputs import SurfaceInputs
 
@@ -405,6 +407,35 @@ class AssessmentConfig(_Frozen):
         return out
 
 
+class ReportConfig(_Frozen):
+    """``[report]``: the report products drawn at the end of a 2D run (and by
+    ``floodrisk report``).
+
+    Keys are :class:`floodrisk.report.settings.ReportSettings` fields (``lang``,
+    ``papers``, ``formats``, ``dpi``, ``pdf``, ``previous``, ``max_rows``) with a
+    ``[report.compare]`` table of :class:`floodrisk.assess.compare.CompareSettings`
+    fields; ``enabled = false`` leaves the products out of ``floodrisk run``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    settings: ReportSettings = Field(default_factory=ReportSettings)
+    enabled: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or isinstance(data.get("settings"), ReportSettings):
+            return data
+        data = {**data.get("settings", {}), **{k: v for k, v in data.items() if k != "settings"}}
+        enabled = data.pop("enabled", True)
+        compare = data.pop("compare", None)
+        kw = dict(data)
+        if compare is not None:
+            kw["compare"] = _settings_from(CompareSettings, compare)
+        return {"settings": _settings_from(ReportSettings, kw), "enabled": enabled}
+
+
 #: Engines ``floodrisk run`` can use: name → what it simulates.
 ENGINES = {
     "screening": "network checks, pipe capacity and terrain depression screening only",
@@ -468,6 +499,7 @@ class StudyConfig(_Frozen):
     surface: SurfaceConfig = Field(default_factory=SurfaceConfig)
     coupled: CoupledConfig = Field(default_factory=CoupledConfig)
     assessment: AssessmentConfig = Field(default_factory=AssessmentConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
     engine: Literal["screening", "swmm", "surface", "coupled"] = Field(
         "screening", description="what `floodrisk run` simulates (see ENGINES); default "
                                  "'coupled' when a [storm] is given, else 'screening'")
@@ -496,11 +528,11 @@ class StudyConfig(_Frozen):
 
 def _resolve(data: dict[str, Any], base: Path) -> None:
     """Make relative paths in the raw TOML relative to the config's folder."""
-    for section in ("dem", "network", "assets", "storm", "capacity"):
+    for section in ("dem", "network", "assets", "storm", "capacity", "report"):
         sec = data.get(section)
         if not isinstance(sec, dict):
             continue
-        for key in ("path", "aoi", "formula", "csv"):
+        for key in ("path", "aoi", "formula", "csv", "previous"):
             if isinstance(sec.get(key), str):
                 sec[key] = str((base / sec[key]).resolve())
         layers = sec.get("layers")

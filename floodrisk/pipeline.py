@@ -38,11 +38,13 @@ from .io.drainage import drainage_layers, write_series_csv
 from .io.findings import findings_table, write_findings_gpkg
 from .io.rainfall import city_formula, load_storm, read_storm, write_hyetograph_csv
 from .io.raster import write_geotiff
-from .io.runs import RunFolder
+from .io.run_record import read_run
+from .io.runs import RunFolder, package_versions
 from .io.study import read_study
 from .io.vector import write_layers
 from .network import check_network, conduit_hydraulics, findings_geometry
 from .rainfall import Hyetograph, StormModel, storm_label
+from .report.build import write_reports
 from .report.charts import plot_hyetograph
 from .report.maps import (plot_inputs, plot_max_depth, plot_node_flooding, plot_pipe_capacity,
                           plot_ponding)
@@ -322,6 +324,20 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
             run.output("summary.json", "the run's figures").write_text(
                 json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
         run.manifest["summary"] = summary
+        if assessment is not None and cfg.report.enabled:
+            say("report")
+            with run.stage("report"):
+                if not inputs:              # the map sheets' and web map's hillshade
+                    _write_elevation(run, study)
+                draft = {**run.manifest, "status": "complete",
+                         "versions": package_versions(), "timings_s": dict(run.timings)}
+                drawn = write_reports(read_run(run.path, manifest=draft), run.path,
+                                      cfg.report.settings)
+            for rel, what in drawn.outputs.items():
+                run.output(rel, what)
+            run.manifest["report"] = {"lang": cfg.report.settings.lang,
+                                      "timings_s": drawn.timings, "notes": list(drawn.notes)}
+            skipped += list(drawn.notes)
     return RunOutcome(path=run.final, summary=summary, timings=dict(run.timings),
                       notes=study.notes + tuple(skipped))
 
@@ -334,10 +350,14 @@ def screen_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathL
     return run_study(config, out_dir, name=name, kind="screen", inputs=False, progress=progress)
 
 
-def _write_inputs(run: RunFolder, study: Study) -> None:
+def _write_elevation(run: RunFolder, study: Study) -> None:
     elev = VARIABLES["grid", "elevation"]
     write_geotiff(study.terrain, run.output(f"{elev.name}.tif", elev.label),
                   description=elev.description, units=elev.unit)
+
+
+def _write_inputs(run: RunFolder, study: Study) -> None:
+    _write_elevation(run, study)
     layers = study.network.layers()
     layers["conduits"] = layers["conduits"].merge(conduit_hydraulics(study.network), on="link_id")
     layers.update({k: v for k, v in study.assets.layers().items() if len(v)})

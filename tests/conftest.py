@@ -327,3 +327,24 @@ def assert_names(exc: BaseException, *, path: Any = None, layer: str | None = No
 def names() -> Callable[..., str]:
     """``names(exc, path=…, layer=…, feature=…, field=…)``: the message names them all."""
     return assert_names
+
+
+# ---- the demo run, made once per test session ----------------------------------------------
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``floodrisk demo`` through the installed command, once per session: the demo city
+    under the 50-year storm through the coupled engine, the storm again at 3, 10 and 100
+    years, the assessment and every report product. Returns ``(run folder, completed
+    process)``. Tests that change the folder must work on a copy (:func:`shutil.copytree`)."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("demo")
+    exe = Path(sys.executable).with_name("floodrisk")
+    done = subprocess.run([str(exe), "demo", "--out", str(out)], capture_output=True,
+                          text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr
+    runs = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert len(runs) == 1, runs
+    return runs[0], done

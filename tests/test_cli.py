@@ -68,12 +68,9 @@ def test_schema_prints_the_readme_tables():
     assert "| `node_id` |" in r.stdout and "管径" in r.stdout
 
 
-def test_demo_writes_a_complete_run_folder(tmp_path):
-    r = cli("demo", "--out", str(tmp_path))
-    assert r.returncode == 0, r.stderr
-    runs = [p for p in tmp_path.iterdir()]
-    assert len(runs) == 1 and runs[0].name.startswith("run-")
-    run = runs[0]
+def test_demo_writes_a_complete_run_folder(demo_run):
+    run, r = demo_run
+    assert run.name.startswith("run-")
     names = {p.name for p in run.iterdir()}
     assert {"manifest.json", "elevation.tif", "study.gpkg", "inputs_map.png", "summary.json",
             "screening.gpkg", "ponded_depth.tif", "ponding.png", "pipe_capacity.png",
@@ -81,14 +78,20 @@ def test_demo_writes_a_complete_run_folder(tmp_path):
             "max_velocity.tif", "time_of_max_depth.tif", "first_wet_time.tif",
             "duration_over.tif", "entrance_depth.csv", "max_depth.png", "coupled.gpkg",
             "node_exchange.csv", "swmm", "assessment.gpkg", "assessment", "hazard_grade.tif",
-            "hazard_defra.tif", "hazard_arr.tif", "hazard_rating.tif"} <= names
+            "hazard_defra.tif", "hazard_arr.tif", "hazard_rating.tif", "risk.tif",
+            "lowest_return_period.tif", "rasters", "maps", "map.html", "report.html",
+            "report.pdf"} <= names
     assert {p.name for p in (run / "swmm").iterdir()} == {"model.inp", "model.rpt"}
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert {i["role"] for i in manifest["inputs"]} == {"dem", "network", "assets"}
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
-    assert {"load", "inventory", "check", "capacity", "screen", "coupled", "write",
+    assert {"load", "inventory", "check", "capacity", "screen", "coupled", "write", "report",
             "total"} <= set(manifest["timings_s"])
+    # every file of the run folder is declared with its hash, reports included
+    declared = {o["path"] for o in manifest["outputs"]}
+    on_disk = {p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()}
+    assert on_disk - declared == {"manifest.json"}
     balance = manifest["volume_balance"]
     assert abs(balance["error_rel"]) <= 0.005
     assert balance["exchange_pipe_side_m3"] == pytest.approx(
@@ -99,8 +102,9 @@ def test_demo_writes_a_complete_run_folder(tmp_path):
     assert "Waterlogging points" in r.stdout and "relocate PS01" in r.stdout
     assert "UG01 (underpass) flooded" in r.stdout.replace("\n", " ")
     assert str(run) in r.stdout.replace("\n", "")
-    # Nothing half-written is left beside it.
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    # Nothing half-written is left beside it or in it.
+    assert not [p for p in run.parent.iterdir() if p.name.startswith(".")]
+    assert not [p for p in run.rglob(".*")]
 
 
 def test_screen_writes_results_without_the_inputs(tmp_path):

@@ -17,7 +17,6 @@ Expected figures, by hand:
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 from pathlib import Path
 
@@ -445,19 +444,8 @@ def test_working_depth_map_keeps_its_legend_on_the_page(record, tmp_path):
 
 # ---- the demo run ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> Path:
-    # TODO(lead): use the shared demo_run fixture
-    source = Path("/tmp/demo_run")
-    if not (source / "manifest.json").is_file():
-        pytest.fail("no demo run at /tmp/demo_run: run `floodrisk demo` first")
-    dest = tmp_path_factory.mktemp("run") / "run"
-    shutil.copytree(source, dest)
-    return dest
-
-
 def test_demo_run_sheets(demo_run, tmp_path):
-    record = read_run(demo_run)
+    record = read_run(demo_run[0])
     out = draw_sheets(record, tmp_path)
     assert len(out) == 16
     for path in out:

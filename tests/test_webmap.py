@@ -16,7 +16,6 @@ import base64
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -476,24 +475,13 @@ def test_chinese_page_in_browser(browser, tmp_path):
 
 # ---- the demo run --------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> Path:
-    # TODO(lead): use the shared demo_run fixture
-    src = Path("/tmp/demo_run")
-    if not (src / "manifest.json").is_file():
-        pytest.fail("no finished demo run at /tmp/demo_run (shared demo_run fixture pending).")
-    dst = tmp_path_factory.mktemp("run") / "run"
-    shutil.copytree(src, dst)
-    return dst
-
-
 def test_demo_web_map(browser, demo_run):
-    from floodrisk.io.run_record import read_run
-
-    path = write_webmap(read_run(demo_run), demo_run / "map.html")
+    """The map.html of the demo run (written by the run's report stage)."""
+    run, _ = demo_run
+    path = run / "map.html"
     size = path.stat().st_size
     assert 100_000 < size < 5_000_000
-    gpkg = demo_run / "assessment.gpkg"
+    gpkg = run / "assessment.gpkg"
     n = {layer: len(pyogrio.read_dataframe(gpkg, layer=layer, read_geometry=False))
          for layer in ("waterlogging_points", "underground_exposure", "pump_stations")}
     v = _Visit(browser, path)

@@ -17,12 +17,18 @@ _STAGES = {"load": "Loading and validating inputs", "analyse": "Inventory",
            "screen": "Depression screening", "drainage": "SWMM dynamic-wave routing",
            "surface": "2D surface model",
            "coupled": "Coupled 2D surface and SWMM pipes",
-           "write": "Writing GeoTIFFs, GeoPackages and maps"}
+           "baseline": "The same run with every pump station working",
+           "assess": "Assessment: waterlogging points, underground spaces, sites, risk",
+           "write": "Writing GeoTIFFs, GeoPackages and maps",
+           "report": "Reports: GIS files, map sheets, web map, assessment report"}
 
 
 def _describe(stage: str) -> str:
     name, _, pct = stage.partition(" ")
-    label = _STAGES.get(name, stage)
+    if name.startswith("P") and name[1:].replace(".", "", 1).isdigit():
+        label = f"The storm at P = {name[1:]} a"
+    else:
+        label = _STAGES.get(name, stage)
     return f"{label} ({pct} % of the simulated time)" if pct else label
 
 

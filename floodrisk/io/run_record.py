@@ -14,7 +14,6 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -74,6 +73,11 @@ class RunRecord:
         return str(self.manifest.get("study") or self.path.name)
 
     @property
+    def run_id(self) -> str:
+        """The run folder's name (its final name, also while the run is being written)."""
+        return str(self.manifest.get("run") or self.path.name)
+
+    @property
     def crs(self) -> CRS | None:
         """The study's CRS."""
         crs = self.manifest.get("crs")
@@ -81,8 +85,9 @@ class RunRecord:
 
     @property
     def finished(self) -> str:
-        """When the run finished (ISO 8601, local time with offset)."""
-        return str(self.manifest.get("finished", ""))
+        """When the run finished (ISO 8601, local time with offset; its start while it
+        is still being written)."""
+        return str(self.manifest.get("finished") or self.manifest.get("started", ""))
 
     @property
     def config(self) -> dict[str, Any]:

@@ -116,7 +116,8 @@ class RunFolder:
         tmp = out_dir / f".{final.name}.partial-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         run = cls(final=final, path=tmp)
-        run.manifest.update(started=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+        run.manifest.update(run=final.name,
+                            started=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
         t0 = time.perf_counter()
         try:
             yield run

@@ -377,7 +377,7 @@ def _maps_section(maps: Mapping[str, Path], lang: str) -> _Section:
 def _changes_section(record: RunRecord, previous: RunRecord, lang: str,
                      settings: CompareSettings) -> _Section:
     sec = _Section("changes", label("doc_changes", lang))
-    sec.notes.append(f"{label('doc_previous', lang)}: {previous.name} · {previous.path.name} · "
+    sec.notes.append(f"{label('doc_previous', lang)}: {previous.name} · {previous.run_id} · "
                      f"{previous.finished}")
     cur_a = record.layer("assessment/waterlogging_areas")
     prev_a = previous.layer("assessment/waterlogging_areas")
@@ -491,7 +491,7 @@ def build_report(record: RunRecord, *, lang: str = "en", maps: Mapping[str, Path
         html_lang="zh-CN" if lang == "zh" else "en", version=__version__,
         title=label("report", lang), study=record.name,
         scenario_line=_scenario_line(record, lang),
-        dates_line=f"{label('doc_run', lang)}: {record.finished} · "
+        dates_line=f"{label('doc_run', lang)}: {record.run_id}, {record.finished} · "
                    f"{label('doc_drawn', lang)}: {today.isoformat()}",
         pdf_note=label("doc_pdf_note", lang).replace("report.pdf", pdf_name) if pdf_name else "",
         h={"summary": label("doc_summary", lang)}, cards=_cards(record, lang),
