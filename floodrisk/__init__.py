@@ -20,6 +20,8 @@ Public API::
     surface = floodrisk.simulate_surface(dem, 0.03, 3 * 3600, rain=storm)   # SurfaceResult (2D)
     coupled = floodrisk.simulate_coupled(study, scenario)     # CoupledResult (1D-2D)
     found = floodrisk.assess_run(study, coupled)              # Assessment: points, spaces, ...
+    record = floodrisk.read_run("runs/run-...")               # a finished run folder
+    floodrisk.rebuild_reports("runs/run-...", floodrisk.ReportSettings(lang="zh"))
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -38,16 +40,28 @@ from .io.assets import read_assets as load_assets
 from .io.network import read_network as load_network
 from .io.rainfall import city_formula, load_storm, read_hyetograph_csv
 from .io.raster import read_dem as load_dem
+from .io.run_record import RunRecord, read_run
 from .io.study import read_study as load_study
 from .io.swmm_inp import read_swmm_model as read_inp
 from .io.swmm_inp import read_swmm_network
 from .io.swmm_inp import write_swmm_model as write_inp
 from .network import DrainageNetwork, check_network, to_graph
 from .rainfall import Hyetograph, StormFormula, StormTable, block, chicago, zhengzhou_720
+from .report.settings import ReportSettings
 from .scenario import Scenario, StageSeries
 from .study import Assets, Study
 from .swmm_model import SwmmModel
 from .terrain import fill_depressions, find_depressions
+
+
+def __getattr__(name: str):
+    """The report writers, imported on first use (they load matplotlib, Jinja2 and the map
+    drawing code, which a plain ``import floodrisk`` does not need)."""
+    if name in ("write_reports", "rebuild_reports"):
+        from .report import build
+        return getattr(build, name)
+    raise AttributeError(f"module 'floodrisk' has no attribute {name!r}")
+
 
 try:
     __version__ = version("floodrisk")
@@ -105,4 +119,9 @@ __all__ = [
     "assess_run",
     "Assessment",
     "AssessmentSettings",
+    "read_run",
+    "RunRecord",
+    "write_reports",
+    "rebuild_reports",
+    "ReportSettings",
 ]

@@ -120,6 +120,33 @@ class Grid:
         out[ok] = self.values[row[ok], col[ok]]
         return out
 
+    def clip(self, polygon) -> Grid:
+        """The grid cropped to a polygon's bounds, cells whose centres lie outside it NaN.
+
+        Parameters
+        ----------
+        polygon
+            A shapely (multi)polygon in the grid's CRS; it must overlap the grid.
+        """
+        from rasterio.features import geometry_mask
+
+        xmin, ymin, xmax, ymax = polygon.bounds
+        gx0, gy0, gx1, gy1 = self.bounds
+        if xmax <= gx0 or xmin >= gx1 or ymax <= gy0 or ymin >= gy1:
+            raise ValueError(f"the polygon (bounds {polygon.bounds}) does not overlap the grid "
+                             f"(bounds {self.bounds})")
+        t = self.transform
+        c0 = max(0, int(np.floor((xmin - t.c) / self.dx)))
+        c1 = min(self.shape[1], int(np.ceil((xmax - t.c) / self.dx)))
+        r0 = max(0, int(np.floor((t.f - ymax) / self.dy)))
+        r1 = min(self.shape[0], int(np.ceil((t.f - ymin) / self.dy)))
+        values = np.array(self.values[r0:r1, c0:c1], dtype=np.result_type(self.values, np.float32))
+        transform = Affine(t.a, 0.0, t.c + c0 * t.a, 0.0, t.e, t.f + r0 * t.e)
+        inside = geometry_mask([polygon], out_shape=values.shape, transform=transform,
+                               invert=True)
+        values[~inside] = np.nan
+        return Grid(values, transform, self.crs)
+
     def with_values(self, values: np.ndarray) -> Grid:
         """A grid of the same geometry holding other values.
 

@@ -110,7 +110,7 @@ def _screen(study: Study, storm: Hyetograph, pipes: Any, cfg: StudyConfig
 
 def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike[str], *,
               name: str | None = None, kind: str = "run", inputs: bool = True,
-              engine: str | None = None,
+              engine: str | None = None, study: Study | None = None,
               progress: Callable[[str], None] | None = None) -> RunOutcome:
     """Load a study, run the analysis, and write a run folder.
 
@@ -131,8 +131,10 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
         Whether to write the validated inputs (``study.gpkg``, ``elevation.tif``, the
         input map) besides the results.
     engine
-        ``"screening"`` or ``"swmm"`` (:data:`floodrisk.config.ENGINES`); default the
-        config's ``engine``.
+        One of :data:`floodrisk.config.ENGINES`; default the config's ``engine``.
+    study
+        The study, already loaded (e.g. cut to a district by
+        :func:`floodrisk.districts.clip_study`); default: loaded from the config.
     progress
         Called with the name of each stage as it starts; during the SWMM run also with
         ``"drainage <percent>"`` after every stride.
@@ -159,7 +161,7 @@ def run_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathLike
                                "and the first time over wet_threshold.")
     say("load")
     t0 = time.perf_counter()
-    study = read_study(cfg)
+    study = study if study is not None else read_study(cfg)
     storm, formula, skipped = _storm_and_formula(cfg)
     t_load = round(time.perf_counter() - t0, 3)
     net = study.network
@@ -347,7 +349,8 @@ def screen_study(config: StudyConfig | str | PathLike[str], out_dir: str | PathL
                  progress: Callable[[str], None] | None = None) -> RunOutcome:
     """The screening alone: network checks, pipe capacity and depressions, without the
     copies of the inputs (a ``screen-<time>`` folder). Parameters as :func:`run_study`."""
-    return run_study(config, out_dir, name=name, kind="screen", inputs=False, progress=progress)
+    return run_study(config, out_dir, name=name, kind="screen", inputs=False,
+                     engine="screening", progress=progress)
 
 
 def _write_elevation(run: RunFolder, study: Study) -> None:

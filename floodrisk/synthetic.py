@@ -232,12 +232,18 @@ class SyntheticCity:
         (closed depth, m, and area, m², for depressions).
     settings
         What the city was made from.
+    districts
+        Drainage districts (排水分区) for a season: ``district_id``, ``name``,
+        ``boundaries``, ``outfalls``; strips from the south to the north edge, each
+        holding whole drainage systems (an outfall and every node draining to it), cut
+        halfway between the systems' nodes so that no pipe crosses a district's edge.
     """
 
     dem: Grid
     layers: dict[str, gpd.GeoDataFrame]
     weak_spots: gpd.GeoDataFrame
     settings: CitySettings
+    districts: gpd.GeoDataFrame | None = None
 
     def __repr__(self) -> str:
         s = self.settings
@@ -298,6 +304,8 @@ def write_city(city: SyntheticCity, out_dir: str | PathLike[str]) -> dict[str, P
                         units="m")
     layers = dict(city.layers)
     layers["weak_spots"] = city.weak_spots
+    if city.districts is not None:
+        layers["districts"] = city.districts
     gpkg = write_layers(layers, out / "city.gpkg")
     log.info("synthetic city written to %s", out)
     return {"dem": dem, "city": gpkg}
@@ -461,7 +469,8 @@ class _Builder:
         self._roads()
         layers = {name: getattr(self, name) for name in LAYER_ORDER}
         weak = self._weak_frame()
-        city = SyntheticCity(dem=self.dem, layers=layers, weak_spots=weak, settings=self.s)
+        city = SyntheticCity(dem=self.dem, layers=layers, weak_spots=weak, settings=self.s,
+                             districts=self._districts())
         log.info("%r", city)
         return city
 
@@ -1337,6 +1346,33 @@ class _Builder:
             geometry=geoms, crs=self.crs)
 
     # ---- weak spots frame ----------------------------------------------------------------
+    def _districts(self) -> gpd.GeoDataFrame:
+        """Two or more strips of whole drainage systems (one per 1.5 km², at least 2, at
+        most one per system), split halfway between neighbouring systems' nodes. Every
+        edge is open: the river runs through them all. Draws nothing random."""
+        g = nx.Graph()
+        g.add_nodes_from(self.nodes["node_id"])
+        g.add_edges_from(zip(self.conduits["from_node"], self.conduits["to_node"]))
+        g.add_edges_from(zip(self.pumps["from_node"], self.pumps["to_node"]))
+        x = dict(zip(self.nodes["node_id"], self.nodes.geometry.x))
+        systems = sorted(([min(x[i] for i in c), max(x[i] for i in c),
+                           sorted(i for i in c if i.startswith("OF"))]
+                          for c in nx.connected_components(g)), key=lambda t: t[0])
+        if any(a[1] >= b[0] for a, b in zip(systems, systems[1:])):
+            log.warning("drainage systems overlap east-west: no districts")
+            return gpd.GeoDataFrame({"district_id": [], "name": [], "boundaries": [],
+                                     "outfalls": []}, geometry=[], crs=self.crs)
+        n = max(2, min(len(systems), int(round(self.s.area_km2 / 1.5))))
+        groups = np.array_split(np.arange(len(systems)), n)
+        cuts = [self.x0] + [(systems[grp[-1]][1] + systems[grp[-1] + 1][0]) / 2.0
+                            for grp in groups[:-1]] + [self.x1]
+        names = ("西区", "东区") if n == 2 else tuple(f"{_cn(k + 1)}区" for k in range(n))
+        rows = [{"district_id": f"D{k + 1}", "name": names[k], "boundaries": "open",
+                 "outfalls": ",".join(o for i in grp for o in systems[i][2]),
+                 "geometry": shapely.box(cuts[k], self.y0, cuts[k + 1], self.y1)}
+                for k, grp in enumerate(groups)]
+        return gpd.GeoDataFrame(rows, geometry="geometry", crs=self.crs)
+
     def _weak_frame(self) -> gpd.GeoDataFrame:
         rank = {k: i for i, k in enumerate(WEAK_SPOT_KINDS)}
         rows = sorted(self.weak, key=lambda w: rank[w["kind"]])

@@ -116,6 +116,8 @@ def test_screen_writes_results_without_the_inputs(tmp_path):
     assert {"screening.gpkg", "ponded_depth.tif", "ponding.png", "pipe_capacity.png",
             "checks.csv"} <= names
     assert not {"study.gpkg", "inputs_map.png"} & names
+    # the screening alone, whatever engine the config names (the demo's is coupled)
+    assert not {"max_depth.tif", "coupled.gpkg", "assessment.gpkg", "report.html"} & names
 
 
 def test_run_engine_option_overrides_the_config(tmp_path):

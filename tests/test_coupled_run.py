@@ -200,15 +200,23 @@ def test_lowest_return_period_of_every_cell_point_and_entrance(coupled_run):
         low = src.read(1)
     with rasterio.open(run / "max_depth.tif") as src:
         depth50 = np.nan_to_num(src.read(1))
+        transform = src.transform
+    # the river (land cover "water") is no waterlogging: no period there
+    from rasterio.features import rasterize
+    lc = gpd.read_file(ROOT / "data" / "demo" / "city.gpkg", layer="landcover")
+    water = rasterize(list(lc.loc[lc["class"] == "water"].geometry), out_shape=low.shape,
+                      transform=transform, fill=0, default_value=1).astype(bool)
+    assert water.any() and np.isnan(low[water]).all()
+    wet50 = (depth50 > 0.15) & ~water
     seen = set(np.unique(low[np.isfinite(low)]).tolist())
     assert seen <= {3.0, 10.0, 50.0, 100.0} and {3.0, 50.0} <= seen
-    assert (low[depth50 > 0.15] <= 50).all()          # flooded at 50 a: at 50 a or before
-    assert (np.isnan(low) | (low == 100) | (depth50 > 0.15) | (low < 50)).all()
+    assert (low[wet50] <= 50).all()                   # flooded at 50 a: at 50 a or before
+    assert (np.isnan(low) | (low == 100) | wet50 | (low < 50)).all()
     periods = pd.read_csv(run / "assessment" / "return_periods.csv")
     assert periods["return_period"].tolist() == [3.0, 10.0, 50.0, 100.0]
     assert periods["flooded_area"].is_monotonic_increasing
     assert periods.loc[periods["return_period"] == 50, "flooded_area"].iat[0] == pytest.approx(
-        (depth50 > 0.15).sum() * 25.0)
+        wet50.sum() * 25.0)
     # area flooded at 100 a = cells with a period; at 3 a = cells of period 3
     assert periods["flooded_area"].iat[-1] == pytest.approx(np.isfinite(low).sum() * 25.0)
     assert periods["flooded_area"].iat[0] == pytest.approx((low == 3).sum() * 25.0)

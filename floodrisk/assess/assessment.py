@@ -110,12 +110,13 @@ class Assessment:
         failed ones, jointly), or None without a baseline.
     lowest_return_period
         With runs at other return periods: the lowest return period (years) at which
-        each cell floods deeper than the waterlogging threshold (NaN: at none of them);
+        each cell floods deeper than the waterlogging threshold (NaN: at none of them, and
+        on water bodies);
         the waterlogging points and the entrances then carry a ``lowest_return_period``
         column too. None without such runs.
     return_periods
         One row per return period run (``return_period`` a, ``flooded_area`` m² deeper
-        than the threshold, ``flooded_volume`` m³ of the maximum depths there,
+        than the threshold off water bodies, ``flooded_volume`` m³ of the maximum depths there,
         ``entrances_flooded``), or None.
     summary
         Counts and figures for the run summary.
@@ -295,6 +296,8 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
         runs[float(return_period)] = result
         thr = s.waterlogging.threshold
         lowest = first_flooding_period({p: r.max_depth for p, r in runs.items()}, thr)
+        if exclude is not None:               # rivers and lakes are not waterlogging
+            lowest[exclude] = np.nan
         areas = first_flooding_period_of_areas(wl.labels, lowest)
         for frame in (wl.points, wl.polygons):
             frame["lowest_return_period"] = areas[frame["label"].to_numpy(dtype=np.int64) - 1] \
@@ -304,6 +307,8 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
         for p in sorted(runs):
             d = np.nan_to_num(np.asarray(runs[p].max_depth, dtype=np.float64), nan=0.0)
             wet = d > thr
+            if exclude is not None:
+                wet &= ~exclude
             n_in = 0
             if ug is not None:
                 e = ug.entrances if p == float(return_period) else assess_underground(

@@ -4,7 +4,7 @@ Each module registers its command on :data:`app`; this package imports them in t
 ``--help`` lists them.
 """
 
-from . import run, report, synthetic, schema, storm, check, swmm_io  # noqa: F401  (register the commands)
+from . import run, report, season, synthetic, schema, storm, check, swmm_io  # noqa: F401  (register the commands)
 from .app import app
 
 __all__ = ["app", "main"]

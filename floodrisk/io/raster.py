@@ -159,23 +159,12 @@ def _reproject(values: np.ndarray, transform: Affine, src_crs: CRS, dst_crs: CRS
 
 
 def _clip(grid: Grid, aoi: shapely.Geometry, path: Path) -> Grid:
-    xmin, ymin, xmax, ymax = aoi.bounds
-    gx0, gy0, gx1, gy1 = grid.bounds
-    if xmax <= gx0 or xmin >= gx1 or ymax <= gy0 or ymin >= gy1:
+    try:
+        return grid.clip(aoi)
+    except ValueError:
         raise InputError("the area of interest does not overlap the DEM.", path=path,
                          hint=f"DEM bounds {grid.bounds}; area of interest bounds {aoi.bounds}. "
-                              "Check both are in the same CRS.")
-    t = grid.transform
-    c0 = max(0, int(math.floor((xmin - t.c) / grid.dx)))
-    c1 = min(grid.shape[1], int(math.ceil((xmax - t.c) / grid.dx)))
-    r0 = max(0, int(math.floor((t.f - ymax) / grid.dy)))
-    r1 = min(grid.shape[0], int(math.ceil((t.f - ymin) / grid.dy)))
-    values = np.array(grid.values[r0:r1, c0:c1])
-    transform = Affine(t.a, 0.0, t.c + c0 * t.a, 0.0, t.e, t.f + r0 * t.e)
-    inside = rasterio.features.geometry_mask([aoi], out_shape=values.shape, transform=transform,
-                                            invert=True)
-    values[~inside] = np.nan
-    return Grid(values, transform, grid.crs)
+                              "Check both are in the same CRS.") from None
 
 
 def _resample(grid: Grid, cell_size: float, path: Path) -> Grid:

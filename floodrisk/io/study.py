@@ -18,7 +18,7 @@ from .raster import read_dem
 from .runs import sha256_of
 from .vector import find_layers, read_layer
 
-__all__ = ["read_study", "file_record"]
+__all__ = ["read_study", "study_inputs", "file_record"]
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +75,23 @@ def read_study(config: StudyConfig | str | PathLike[str]) -> Study:
     else:
         assets = Assets(*(gpd.GeoDataFrame(geometry=[], crs=dem.crs) for _ in range(6)),
                         crs=dem.crs)
+    return Study(name=cfg.name, terrain=dem, network=network, assets=assets,
+                 inputs=study_inputs(cfg), notes=tuple(notes) + network.notes + assets.notes)
+
+
+def study_inputs(config: StudyConfig) -> tuple[InputFile, ...]:
+    """The files a study config reads, with their sizes and SHA-256 (without reading
+    them as data).
+
+    Parameters
+    ----------
+    config
+        The study config.
+    """
+    d, n = config.dem, config.network
     inputs = _files("dem", d.path, {}) + _files("network", n.path, n.layers)
     if d.aoi is not None:  # it decides which cells are in the study: record it too
         inputs += _files("aoi", d.aoi, {})
-    if cfg.assets is not None:
-        inputs += _files("assets", cfg.assets.path, cfg.assets.layers)
-    unique = list({(f.role, f.path): f for f in inputs}.values())
-    return Study(name=cfg.name, terrain=dem, network=network, assets=assets,
-                 inputs=tuple(unique), notes=tuple(notes) + network.notes + assets.notes)
+    if config.assets is not None:
+        inputs += _files("assets", config.assets.path, config.assets.layers)
+    return tuple({(f.role, f.path): f for f in inputs}.values())

@@ -15,7 +15,7 @@ from __future__ import annotations
 __all__ = ["DEPTH_EDGES", "DEPTH_COLOURS", "DEFRA_COLOURS", "RISK_COLOURS",
            "UNDERGROUND_COLOURS", "STATION_COLOURS", "CAPACITY_COLOURS", "depth_class_labels",
            "hex_to_rgb", "NONE_COLOUR", "ARR_COLOURS", "GRADE_COLOURS",
-           "NODE_FLOODING_COLOURS", "RETURN_PERIOD_COLOURS"]
+           "NODE_FLOODING_COLOURS", "RETURN_PERIOD_COLOURS", "return_period_colours", "spread"]
 
 #: Lower edges of the depth classes, m; the last class is open above.
 DEPTH_EDGES: tuple[float, ...] = (0.05, 0.15, 0.30, 0.50, 1.0)
@@ -56,6 +56,28 @@ def depth_class_labels(unit: str = "m") -> list[str]:
     """Legend labels of the depth classes ("0.05-0.15 m", ..., "≥ 1 m")."""
     e = DEPTH_EDGES
     return [f"{e[k]:g}-{e[k + 1]:g} {unit}" for k in range(len(e) - 1)] + [f"≥ {e[-1]:g} {unit}"]
+
+
+def spread(stops: tuple[str, ...] | list[str], n: int) -> list[str]:
+    """``n`` colours spread evenly along the colour stops (linear in RGB)."""
+    if n <= 1:
+        return list(stops[:n])
+    rgb = [hex_to_rgb(c) for c in stops]
+    out = []
+    for k in range(n):
+        pos = k * (len(rgb) - 1) / (n - 1)
+        i = min(int(pos), len(rgb) - 2)
+        f = pos - i
+        mixed = [round(a + (b - a) * f) for a, b in zip(rgb[i], rgb[i + 1])]
+        out.append("#" + "".join(f"{v:02x}" for v in mixed))
+    return out
+
+
+def return_period_colours(periods) -> dict[float, str]:
+    """A colour per return period (years), most frequent first, spread over
+    :data:`RETURN_PERIOD_COLOURS`."""
+    ps = sorted(float(p) for p in periods)
+    return dict(zip(ps, spread(RETURN_PERIOD_COLOURS, len(ps))))
 
 
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:

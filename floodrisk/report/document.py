@@ -13,15 +13,11 @@ it back.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
-import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -31,91 +27,15 @@ from ..io.run_record import RunRecord
 from .charts import hyetograph_figure
 from .colours import STATION_COLOURS, UNDERGROUND_COLOURS
 from .labels import label
+from .page import (Cell, Column, Section, Table, class_cell, data_uri, finite, hours, minutes,
+                   num, word)
 
 __all__ = ["MAP_ORDER", "build_report", "table_counts"]
 
 #: Map sheets the report shows, in order (``maps/<name>_A4.png``).
-MAP_ORDER = ("risk", "max_depth", "pipe_capacity", "underground")
+MAP_ORDER = ("risk", "max_depth", "pipe_capacity", "underground", "lowest_return_period")
 _MAP_TITLES = {"risk": "risk_map", "max_depth": "depth_map", "pipe_capacity": "capacity_map",
-               "underground": "underground_map"}
-
-
-# ---- the page model ------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Cell:
-    text: str
-    numeric: bool = False
-    colour: str | None = None
-
-
-@dataclass(frozen=True)
-class _Column:
-    title: str
-    numeric: bool = False
-
-
-@dataclass
-class _Table:
-    id: str
-    columns: list[_Column]
-    rows: list[list[_Cell]]
-    caption: str = ""
-    more: str = ""
-
-
-@dataclass
-class _Section:
-    id: str
-    title: str
-    tables: list[_Table] = field(default_factory=list)
-    figures: list[dict[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    image: str = ""
-
-
-# ---- formatting ----------------------------------------------------------------------
-def _finite(v: Any) -> bool:
-    try:
-        return v is not None and not pd.isna(v) and math.isfinite(float(v))
-    except (TypeError, ValueError):
-        return False
-
-
-def _num(v: Any, digits: int = 2, unit: str = "", lang: str = "en") -> _Cell:
-    if not _finite(v):
-        return _Cell("–", numeric=True)
-    x = float(v)
-    text = f"{x:,.{digits}f}" if abs(x) >= 1000 else f"{x:.{digits}f}"
-    return _Cell(f"{text} {unit}".strip(), numeric=True)
-
-
-def _minutes(v: Any, lang: str) -> _Cell:
-    """Seconds from the rain's start → minutes, 'never' when NaN."""
-    if not _finite(v):
-        return _Cell(label("wm_never", lang), numeric=True)
-    return _Cell(f"{float(v) / 60:.0f} min", numeric=True)
-
-
-def _hours(v: Any) -> _Cell:
-    if not _finite(v):
-        return _Cell("–", numeric=True)
-    return _Cell(f"{float(v) / 3600:.1f} h", numeric=True)
-
-
-def _word(key: Any, lang: str) -> str:
-    """The label of a class or kind when the table has one, else the value itself."""
-    try:
-        return label(str(key), lang)
-    except Exception:
-        return str(key)
-
-
-def _class_cell(value: Any, colours: Mapping[Any, str], lang: str) -> _Cell:
-    return _Cell(_word(value, lang), colour=colours.get(value))
-
-
-def _data_uri(data: bytes, mime: str = "image/png") -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+               "underground": "underground_map", "lowest_return_period": "lowest_rp_map"}
 
 
 def _limit(frame: pd.DataFrame, n: int, lang: str) -> tuple[pd.DataFrame, str]:
@@ -177,29 +97,29 @@ def _cards(record: RunRecord, lang: str) -> list[dict[str, str]]:
     return cards
 
 
-def _storm_section(record: RunRecord, lang: str) -> _Section:
-    sec = _Section("storm", label("doc_storm", lang))
+def _storm_section(record: RunRecord, lang: str) -> Section:
+    sec = Section("storm", label("doc_storm", lang))
     h = record.storm
     if h is None:
         return sec
     fig = hyetograph_figure(h, lang=lang)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    sec.image = _data_uri(buf.getvalue())
-    rows = [[_Cell(label("storm", lang)), _Cell(h.name)],
-            [_Cell(label("doc_total_depth", lang)), _num(h.total_depth_mm, 1, "mm")],
-            [_Cell(label("doc_peak", lang)), _num(h.peak_mm_h, 1, "mm/h")],
-            [_Cell(label("doc_duration", lang)), _num(h.duration_s / 60, 0, "min")]]
-    sec.tables.append(_Table("storm-table", [_Column(label("doc_item", lang)),
-                                             _Column(label("doc_value", lang))], rows))
+    sec.image = data_uri(buf.getvalue())
+    rows = [[Cell(label("storm", lang)), Cell(h.name)],
+            [Cell(label("doc_total_depth", lang)), num(h.total_depth_mm, 1, "mm")],
+            [Cell(label("doc_peak", lang)), num(h.peak_mm_h, 1, "mm/h")],
+            [Cell(label("doc_duration", lang)), num(h.duration_s / 60, 0, "min")]]
+    sec.tables.append(Table("storm-table", [Column(label("doc_item", lang)),
+                                             Column(label("doc_value", lang))], rows))
     return sec
 
 
-def _balance_section(record: RunRecord, lang: str) -> _Section:
-    sec = _Section("balance", label("doc_balance", lang))
+def _balance_section(record: RunRecord, lang: str) -> Section:
+    sec = Section("balance", label("doc_balance", lang))
     m = record.manifest
     v = m.get("volume_balance")
-    rows: list[list[_Cell]] = []
+    rows: list[list[Cell]] = []
     if v:
         for key, name in (("rain_m3", "doc_rain"), ("losses_m3", "doc_losses"),
                           ("drained_m3", "doc_drained"), ("spilled_m3", "doc_spilled"),
@@ -208,11 +128,11 @@ def _balance_section(record: RunRecord, lang: str) -> _Section:
                           ("surface_final_m3", "doc_surface_final"),
                           ("pipe_final_m3", "doc_pipe_final"), ("error_m3", "doc_error")):
             if key in v:
-                rows.append([_Cell(label(name, lang)), _num(v[key], 1, "m³")])
-        rows.append([_Cell(label("doc_error_rel", lang)),
-                     _Cell(f"{float(v['error_rel']):.2e}", numeric=True)])
-        rows.append([_Cell(label("doc_exchange_sides", lang)),
-                     _Cell(f"{float(v['exchange_pipe_side_m3']):,.3f} / "
+                rows.append([Cell(label(name, lang)), num(v[key], 1, "m³")])
+        rows.append([Cell(label("doc_error_rel", lang)),
+                     Cell(f"{float(v['error_rel']):.2e}", numeric=True)])
+        rows.append([Cell(label("doc_exchange_sides", lang)),
+                     Cell(f"{float(v['exchange_pipe_side_m3']):,.3f} / "
                            f"{float(v['exchange_surface_side_m3']):,.3f} m³", numeric=True)])
     elif m.get("surface"):
         vb = m["surface"].get("volume_balance_m3") or {}
@@ -220,102 +140,102 @@ def _balance_section(record: RunRecord, lang: str) -> _Section:
                           ("boundary_outflow", "doc_boundary"), ("final", "doc_surface_final"),
                           ("error", "doc_error")):
             if key in vb:
-                rows.append([_Cell(label(name, lang)), _num(vb[key], 1, "m³")])
-    sec.tables.append(_Table("balance-table", [_Column(label("doc_item", lang)),
-                                               _Column(label("doc_value", lang), True)], rows))
+                rows.append([Cell(label(name, lang)), num(vb[key], 1, "m³")])
+    sec.tables.append(Table("balance-table", [Column(label("doc_item", lang)),
+                                               Column(label("doc_value", lang), True)], rows))
     t = m.get("timings") or {}
     if t:
-        trows = [[_Cell(label(name, lang)), _num(t[key], 1, "s")] for key, name in (
+        trows = [[Cell(label(name, lang)), num(t[key], 1, "s")] for key, name in (
             ("surface_s", "doc_time_surface"), ("drainage_s", "doc_time_pipes"),
             ("exchange_s", "doc_time_exchange"), ("total_s", "doc_time_total")) if key in t]
-        sec.tables.append(_Table("timings-table", [_Column(label("doc_item", lang)),
-                                                   _Column(label("doc_value", lang), True)],
+        sec.tables.append(Table("timings-table", [Column(label("doc_item", lang)),
+                                                   Column(label("doc_value", lang), True)],
                                  trows))
     return sec
 
 
-def _points_section(record: RunRecord, lang: str, max_rows: int) -> _Section:
-    sec = _Section("points", label("doc_points", lang))
+def _points_section(record: RunRecord, lang: str, max_rows: int) -> Section:
+    sec = Section("points", label("doc_points", lang))
     p = record.layer("assessment/waterlogging_points")
     if p is None:
         return sec
     p = p.sort_values("rank")
     shown, more = _limit(p, max_rows, lang)
     has_rp = "lowest_return_period" in p.columns
-    cols = [_Column(label("wm_rank", lang), True), _Column(label("doc_point", lang)),
-            _Column(label("wm_road", lang)), _Column(label("max_depth", lang) + " (m)", True),
-            _Column(label("wm_area", lang) + " (m²)", True),
-            _Column(label("wm_volume", lang) + " (m³)", True),
-            _Column(label("wm_duration_over", lang), True),
-            _Column(label("wm_first_time_over", lang), True),
-            _Column(label("wm_cause", lang)), _Column(label("doc_evidence", lang))]
+    cols = [Column(label("wm_rank", lang), True), Column(label("doc_point", lang)),
+            Column(label("wm_road", lang)), Column(label("max_depth", lang) + " (m)", True),
+            Column(label("wm_area", lang) + " (m²)", True),
+            Column(label("wm_volume", lang) + " (m³)", True),
+            Column(label("wm_duration_over", lang), True),
+            Column(label("wm_first_time_over", lang), True),
+            Column(label("wm_cause", lang)), Column(label("doc_evidence", lang))]
     if has_rp:
-        cols.append(_Column(label("doc_lowest_rp", lang), True))
+        cols.append(Column(label("doc_lowest_rp", lang), True))
     rows = []
     for r in shown.to_dict("records"):
-        row = [_Cell(str(int(r["rank"])), numeric=True), _Cell(str(r["point_id"])),
-               _Cell("" if pd.isna(r.get("road")) else str(r.get("road") or "")),
-               _num(r["max_depth"], 2), _num(r["area"], 0), _num(r["volume"], 0),
-               _hours(r["duration_over"]), _minutes(r["first_time_over"], lang),
-               _Cell(_word(r["cause"], lang)), _Cell(str(r.get("evidence") or ""))]
+        row = [Cell(str(int(r["rank"])), numeric=True), Cell(str(r["point_id"])),
+               Cell("" if pd.isna(r.get("road")) else str(r.get("road") or "")),
+               num(r["max_depth"], 2), num(r["area"], 0), num(r["volume"], 0),
+               hours(r["duration_over"]), minutes(r["first_time_over"], lang),
+               Cell(word(r["cause"], lang)), Cell(str(r.get("evidence") or ""))]
         if has_rp:
-            row.append(_num(r["lowest_return_period"], 0, "a"))
+            row.append(num(r["lowest_return_period"], 0, "a"))
         rows.append(row)
-    sec.tables.append(_Table("points-table", cols, rows, more=more))
+    sec.tables.append(Table("points-table", cols, rows, more=more))
     return sec
 
 
-def _underground_section(record: RunRecord, lang: str) -> _Section:
-    sec = _Section("underground", label("doc_spaces", lang))
+def _underground_section(record: RunRecord, lang: str) -> Section:
+    sec = Section("underground", label("doc_spaces", lang))
     sp = record.layer("assessment/underground_spaces")
     if sp is not None:
         order = {"flooded": 0, "at risk": 1, "safe": 2}
         sp = sp.assign(_o=sp["class"].map(order).fillna(3)).sort_values(
             ["_o", "lead_time"], na_position="last")
         has_deadline = "time_at_risk" in sp.columns
-        cols = [_Column(label("wm_space_id", lang)), _Column(label("wm_name", lang)),
-                _Column(label("wm_kind", lang)), _Column(label("wm_class", lang)),
-                _Column(label("doc_lead_time", lang), True)]
+        cols = [Column(label("wm_space_id", lang)), Column(label("wm_name", lang)),
+                Column(label("wm_kind", lang)), Column(label("wm_class", lang)),
+                Column(label("doc_lead_time", lang), True)]
         if has_deadline:
-            cols.append(_Column(label("doc_deadline", lang), True))
-        cols += [_Column(label("wm_inflow_volume", lang) + " (m³)", True),
-                 _Column(label("doc_fill", lang) + " (m)", True),
-                 _Column(label("doc_time_flooded", lang), True),
-                 _Column(label("doc_evidence", lang))]
+            cols.append(Column(label("doc_deadline", lang), True))
+        cols += [Column(label("wm_inflow_volume", lang) + " (m³)", True),
+                 Column(label("doc_fill", lang) + " (m)", True),
+                 Column(label("doc_time_flooded", lang), True),
+                 Column(label("doc_evidence", lang))]
         rows = []
         for r in sp.to_dict("records"):
-            row = [_Cell(str(r["space_id"])), _Cell(str(r.get("name") or "")),
-                   _Cell(_word(r["kind"], lang)),
-                   _class_cell(r["class"], UNDERGROUND_COLOURS, lang),
-                   _minutes(r["lead_time"], lang)]
+            row = [Cell(str(r["space_id"])), Cell(str(r.get("name") or "")),
+                   Cell(word(r["kind"], lang)),
+                   class_cell(r["class"], UNDERGROUND_COLOURS, lang),
+                   minutes(r["lead_time"], lang)]
             if has_deadline:
-                row.append(_minutes(r["time_at_risk"], lang))
-            row += [_num(r["inflow_volume"], 0), _num(r["fill_depth"], 2),
-                    _minutes(r["time_flooded"], lang), _Cell(str(r.get("evidence") or ""))]
+                row.append(minutes(r["time_at_risk"], lang))
+            row += [num(r["inflow_volume"], 0), num(r["fill_depth"], 2),
+                    minutes(r["time_flooded"], lang), Cell(str(r.get("evidence") or ""))]
             rows.append(row)
-        sec.tables.append(_Table("spaces-table", cols, rows))
+        sec.tables.append(Table("spaces-table", cols, rows))
     ent = record.layer("assessment/underground_exposure")
     if ent is not None:
         bad = ent[ent["class"] != "safe"]
-        cols = [_Column(label("wm_entrance", lang)), _Column(label("wm_space_id", lang)),
-                _Column(label("wm_class", lang)),
-                _Column(label("wm_max_outside_depth", lang) + " (m)", True),
-                _Column(label("wm_sill_height", lang) + " (m)", True),
-                _Column(label("doc_deadline", lang), True),
-                _Column(label("doc_lead_time", lang), True),
-                _Column(label("wm_inflow_volume", lang) + " (m³)", True)]
-        rows = [[_Cell(str(r["entrance_id"])), _Cell(str(r["space_id"])),
-                 _class_cell(r["class"], UNDERGROUND_COLOURS, lang),
-                 _num(r["max_outside_depth"], 2), _num(r["sill_height"], 2),
-                 _minutes(r.get("time_at_risk"), lang), _minutes(r["first_inflow_time"], lang),
-                 _num(r["inflow_volume"], 0)] for r in bad.to_dict("records")]
-        sec.tables.append(_Table("entrances-table", cols, rows,
+        cols = [Column(label("wm_entrance", lang)), Column(label("wm_space_id", lang)),
+                Column(label("wm_class", lang)),
+                Column(label("wm_max_outside_depth", lang) + " (m)", True),
+                Column(label("wm_sill_height", lang) + " (m)", True),
+                Column(label("doc_deadline", lang), True),
+                Column(label("doc_lead_time", lang), True),
+                Column(label("wm_inflow_volume", lang) + " (m³)", True)]
+        rows = [[Cell(str(r["entrance_id"])), Cell(str(r["space_id"])),
+                 class_cell(r["class"], UNDERGROUND_COLOURS, lang),
+                 num(r["max_outside_depth"], 2), num(r["sill_height"], 2),
+                 minutes(r.get("time_at_risk"), lang), minutes(r["first_inflow_time"], lang),
+                 num(r["inflow_volume"], 0)] for r in bad.to_dict("records")]
+        sec.tables.append(Table("entrances-table", cols, rows,
                                  caption=label("doc_entrances", lang)))
     return sec
 
 
-def _sites_section(record: RunRecord, lang: str) -> _Section:
-    sec = _Section("sites", label("doc_sites", lang))
+def _sites_section(record: RunRecord, lang: str) -> Section:
+    sec = Section("sites", label("doc_sites", lang))
     for key, table_id, name in (("assessment/pump_stations", "stations-table", "pump_stations"),
                                 ("assessment/facilities", "facilities-table", "facilities")):
         t = record.layer(key)
@@ -323,60 +243,60 @@ def _sites_section(record: RunRecord, lang: str) -> _Section:
             continue
         idc = "station_id" if "station_id" in t.columns else "facility_id"
         extra = "extra_volume" in t.columns
-        cols = [_Column(label(name, lang)), _Column(label("wm_name", lang)),
-                _Column(label("doc_site_depth", lang) + " (m)", True),
-                _Column(label("doc_margin", lang) + " (m)", True),
-                _Column(label("wm_status", lang)), _Column(label("wm_failure_time", lang), True),
-                _Column(label("wm_relocate", lang))]
+        cols = [Column(label(name, lang)), Column(label("wm_name", lang)),
+                Column(label("doc_site_depth", lang) + " (m)", True),
+                Column(label("doc_margin", lang) + " (m)", True),
+                Column(label("wm_status", lang)), Column(label("wm_failure_time", lang), True),
+                Column(label("wm_relocate", lang))]
         if extra:
-            cols.append(_Column(label("doc_extra", lang), True))
+            cols.append(Column(label("doc_extra", lang), True))
         rows = []
         for r in t.to_dict("records"):
             failed = bool(r.get("failed"))
-            row = [_Cell(str(r[idc])), _Cell(str(r.get("name") or "")),
-                   _num(r.get("max_site_depth"), 2), _num(r.get("margin"), 2),
-                   _class_cell("failed" if failed else "working", STATION_COLOURS, lang),
-                   _minutes(r.get("failure_time"), lang),
-                   _Cell(label("wm_yes" if r.get("relocate") else "wm_no", lang))]
+            row = [Cell(str(r[idc])), Cell(str(r.get("name") or "")),
+                   num(r.get("max_site_depth"), 2), num(r.get("margin"), 2),
+                   class_cell("failed" if failed else "working", STATION_COLOURS, lang),
+                   minutes(r.get("failure_time"), lang),
+                   Cell(label("wm_yes" if r.get("relocate") else "wm_no", lang))]
             if extra:
-                row.append(_Cell(f"+{float(r['extra_flooded_area']) / 1e4:.2f} ha, "
+                row.append(Cell(f"+{float(r['extra_flooded_area']) / 1e4:.2f} ha, "
                                  f"+{float(r['extra_volume']):,.0f} m³", numeric=True)
-                           if _finite(r.get("extra_volume")) else _Cell("–", numeric=True))
+                           if finite(r.get("extra_volume")) else Cell("–", numeric=True))
             rows.append(row)
-        sec.tables.append(_Table(table_id, cols, rows, caption=label(name, lang)))
+        sec.tables.append(Table(table_id, cols, rows, caption=label(name, lang)))
     return sec
 
 
-def _periods_section(record: RunRecord, lang: str) -> _Section | None:
+def _periods_section(record: RunRecord, lang: str) -> Section | None:
     t = record.layer("assessment/return_periods")
     if t is None or not len(t):
         return None
-    sec = _Section("periods", label("doc_periods", lang))
-    cols = [_Column(label("doc_lowest_rp", lang).split(" ")[0] if lang == "en" else "重现期",
+    sec = Section("periods", label("doc_periods", lang))
+    cols = [Column(label("doc_lowest_rp", lang).split(" ")[0] if lang == "en" else "重现期",
                     True),
-            _Column(label("doc_flooded_area", lang) + f" ({record.threshold:g} m)", True),
-            _Column(label("wm_volume", lang) + " (m³)", True),
-            _Column(label("entrances", lang), True)]
-    rows = [[_num(r["return_period"], 0, "a"), _num(float(r["flooded_area"]) / 1e4, 2, "ha"),
-             _num(r["flooded_volume"], 0), _Cell(str(int(r["entrances_flooded"])), numeric=True)]
+            Column(label("doc_flooded_area", lang) + f" ({record.threshold:g} m)", True),
+            Column(label("wm_volume", lang) + " (m³)", True),
+            Column(label("entrances", lang), True)]
+    rows = [[num(r["return_period"], 0, "a"), num(float(r["flooded_area"]) / 1e4, 2, "ha"),
+             num(r["flooded_volume"], 0), Cell(str(int(r["entrances_flooded"])), numeric=True)]
             for r in t.to_dict("records")]
-    sec.tables.append(_Table("periods-table", cols, rows))
+    sec.tables.append(Table("periods-table", cols, rows))
     return sec
 
 
-def _maps_section(maps: Mapping[str, Path], lang: str) -> _Section:
-    sec = _Section("maps", label("doc_maps", lang))
+def _maps_section(maps: Mapping[str, Path], lang: str) -> Section:
+    sec = Section("maps", label("doc_maps", lang))
     for name in MAP_ORDER:
         path = maps.get(name)
         if path is not None and Path(path).is_file():
-            sec.figures.append({"src": _data_uri(Path(path).read_bytes()),
+            sec.figures.append({"src": data_uri(Path(path).read_bytes()),
                                 "caption": label(_MAP_TITLES[name], lang)})
     return sec
 
 
 def _changes_section(record: RunRecord, previous: RunRecord, lang: str,
-                     settings: CompareSettings) -> _Section:
-    sec = _Section("changes", label("doc_changes", lang))
+                     settings: CompareSettings) -> Section:
+    sec = Section("changes", label("doc_changes", lang))
     sec.notes.append(f"{label('doc_previous', lang)}: {previous.name} · {previous.run_id} · "
                      f"{previous.finished}")
     cur_a = record.layer("assessment/waterlogging_areas")
@@ -387,48 +307,48 @@ def _changes_section(record: RunRecord, previous: RunRecord, lang: str,
         counts = change_counts(t)
         sec.notes.append(", ".join(f"{label('doc_' + k, lang)} {counts[k]}"
                                    for k in ("new", "worsened", "improved", "resolved")))
-        cols = [_Column(label("doc_status", lang)), _Column(label("doc_now", lang)),
-                _Column(label("doc_previous", lang)),
-                _Column(label("max_depth", lang) + " (m)", True),
-                _Column(label("doc_previous", lang) + " (m)", True),
-                _Column(label("wm_volume", lang) + " (m³)", True)]
-        rows = [[_Cell(label("doc_" + r["status"], lang)), _Cell(r["point_id"]),
-                 _Cell(r["previous_id"]), _num(r["max_depth"], 2),
-                 _num(r["previous_max_depth"], 2), _num(r["volume"], 0)]
+        cols = [Column(label("doc_status", lang)), Column(label("doc_now", lang)),
+                Column(label("doc_previous", lang)),
+                Column(label("max_depth", lang) + " (m)", True),
+                Column(label("doc_previous", lang) + " (m)", True),
+                Column(label("wm_volume", lang) + " (m³)", True)]
+        rows = [[Cell(label("doc_" + r["status"], lang)), Cell(r["point_id"]),
+                 Cell(r["previous_id"]), num(r["max_depth"], 2),
+                 num(r["previous_max_depth"], 2), num(r["volume"], 0)]
                 for r in t.to_dict("records")]
-        sec.tables.append(_Table("changes-points-table", cols, rows,
+        sec.tables.append(Table("changes-points-table", cols, rows,
                                  caption=label("waterlogging_points", lang)))
     cur_e = record.layer("assessment/underground_exposure")
     prev_e = previous.layer("assessment/underground_exposure")
     if cur_e is not None and prev_e is not None:
         t = compare_entrances(cur_e, prev_e, settings)
         t = t[t["status"] != "unchanged"]
-        cols = [_Column(label("doc_status", lang)), _Column(label("wm_entrance", lang)),
-                _Column(label("doc_now", lang)), _Column(label("doc_previous", lang)),
-                _Column(label("wm_inflow_volume", lang) + " (m³)", True)]
-        rows = [[_Cell(label("doc_" + r["status"], lang)), _Cell(r["entrance_id"]),
-                 _class_cell(r["class"], UNDERGROUND_COLOURS, lang),
-                 _class_cell(r["previous_class"], UNDERGROUND_COLOURS, lang)
-                 if r["previous_class"] else _Cell("–"),
-                 _num(r["inflow_volume"], 0)] for r in t.to_dict("records")]
-        sec.tables.append(_Table("changes-entrances-table", cols, rows,
+        cols = [Column(label("doc_status", lang)), Column(label("wm_entrance", lang)),
+                Column(label("doc_now", lang)), Column(label("doc_previous", lang)),
+                Column(label("wm_inflow_volume", lang) + " (m³)", True)]
+        rows = [[Cell(label("doc_" + r["status"], lang)), Cell(r["entrance_id"]),
+                 class_cell(r["class"], UNDERGROUND_COLOURS, lang),
+                 class_cell(r["previous_class"], UNDERGROUND_COLOURS, lang)
+                 if r["previous_class"] else Cell("–"),
+                 num(r["inflow_volume"], 0)] for r in t.to_dict("records")]
+        sec.tables.append(Table("changes-entrances-table", cols, rows,
                                  caption=label("entrances", lang)))
     return sec
 
 
-def _method_section(record: RunRecord, lang: str) -> _Section:
-    sec = _Section("method", label("doc_method", lang))
+def _method_section(record: RunRecord, lang: str) -> Section:
+    sec = Section("method", label("doc_method", lang))
     cfg = record.config
     a = cfg.get("assessment") or {}
-    rows = [[_Cell("waterlogging threshold"), _num(record.threshold, 2, "m")]]
+    rows = [[Cell("waterlogging threshold"), num(record.threshold, 2, "m")]]
     settings = (a.get("settings") or {}) if isinstance(a, dict) else {}
     for part in ("underground", "sites", "hazard", "risk"):
         values = settings.get(part) or {}
         for k, v in values.items():
             if isinstance(v, (int, float, str)) and not isinstance(v, bool):
-                rows.append([_Cell(f"{part}.{k}"), _Cell(str(v), numeric=True)])
-    sec.tables.append(_Table("thresholds-table", [_Column(label("doc_thresholds", lang)),
-                                                  _Column(label("doc_value", lang), True)],
+                rows.append([Cell(f"{part}.{k}"), Cell(str(v), numeric=True)])
+    sec.tables.append(Table("thresholds-table", [Column(label("doc_thresholds", lang)),
+                                                  Column(label("doc_value", lang), True)],
                              rows, caption=label("unverified", lang)))
     sec.notes.append(f"{label('doc_sources', lang)}: {record.sources()}")
     versions = record.manifest.get("versions") or {}

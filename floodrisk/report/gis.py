@@ -65,21 +65,6 @@ def _hazard_settings(record: RunRecord) -> dict[str, Any]:
     return dict(settings.get("hazard") or {})
 
 
-def _spread(stops: Sequence[str], n: int) -> list[str]:
-    """``n`` colours spread evenly along the colour stops (linear in RGB)."""
-    if n <= 1:
-        return list(stops[:n])
-    rgb = [C.hex_to_rgb(c) for c in stops]
-    out = []
-    for k in range(n):
-        pos = k * (len(rgb) - 1) / (n - 1)
-        i = min(int(pos), len(rgb) - 2)
-        f = pos - i
-        mixed = [round(a + (b - a) * f) for a, b in zip(rgb[i], rgb[i + 1])]
-        out.append("#" + "".join(f"{v:02x}" for v in mixed))
-    return out
-
-
 def _period_text(period: float) -> str:
     return f"{period:g} a"
 
@@ -109,7 +94,7 @@ def grid_classes(name: str, *, lang: str = "en", arr_limits: int = _DEFAULT_ARR_
     if name == "hazard_arr":
         n = arr_limits + 1
         stops = [C.ARR_COLOURS[k] for k in sorted(C.ARR_COLOURS)]
-        colours = stops[:n] if n <= len(stops) else _spread(stops, n)
+        colours = stops[:n] if n <= len(stops) else C.spread(stops, n)
         return {0: (none, C.NONE_COLOUR)} | {k: (f"H{k}", colours[k - 1])
                                             for k in range(1, n + 1)}
     if name in ("hazard_grade", "risk"):
@@ -117,7 +102,7 @@ def grid_classes(name: str, *, lang: str = "en", arr_limits: int = _DEFAULT_ARR_
         return {k: (label(key, lang), table.get(k, C.NONE_COLOUR))
                 for k, key in enumerate(("none", "low", "medium", "high"))}
     if name == "lowest_return_period":
-        colours = _spread(C.RETURN_PERIOD_COLOURS, len(periods))
+        colours = C.spread(C.RETURN_PERIOD_COLOURS, len(periods))
         return {k: (_period_text(p), colours[k]) for k, p in enumerate(periods)}
     raise InputError(f"{name!r} is not a class grid; class grids are "
                      + ", ".join(CLASS_GRIDS) + ".", field="name")

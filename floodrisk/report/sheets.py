@@ -57,8 +57,9 @@ from ..grid import Grid
 from ..io.files import atomic_write
 from ..io.run_record import RunRecord
 from .colours import (CAPACITY_COLOURS, DEPTH_COLOURS, DEPTH_EDGES, RISK_COLOURS,
-                      UNDERGROUND_COLOURS, depth_class_labels)
+                      UNDERGROUND_COLOURS, depth_class_labels, return_period_colours)
 from .fonts import CJKFont, find_cjk_font, has_cjk, require_cjk_font
+from .gis import return_periods
 from .labels import LANGS, label
 
 __all__ = ["PAPERS", "STYLES", "FORMATS", "SHEETS", "SheetStyle", "Sheet", "nice_length",
@@ -720,7 +721,8 @@ def pipe_sizes(pipes: pd.DataFrame, conduits: pd.DataFrame | None = None) -> np.
 
 #: The map sheets of a run, by file name: the label key of their title.
 SHEETS: dict[str, str] = {"risk": "risk_map", "max_depth": "depth_map",
-                          "pipe_capacity": "capacity_map", "underground": "underground_map"}
+                          "pipe_capacity": "capacity_map", "underground": "underground_map",
+                          "lowest_return_period": "lowest_rp_map"}
 
 #: Risk and hazard-grade class numbers → label keys.
 _RISK_KEYS = {0: "none", 1: "low", 2: "medium", 3: "high"}
@@ -911,6 +913,29 @@ def _max_depth(sheet: Sheet, record: RunRecord) -> None:
     sheet.add_block([w("ms_depth_note").format(d=f"{DEPTH_EDGES[0]:g}")])
 
 
+def _lowest_return_period(sheet: Sheet, record: RunRecord) -> None:
+    w, c = sheet.words, sheet.colon
+    low = record.grid("lowest_return_period")
+    values = low.values
+    periods = return_periods(record, low)
+    colours = return_period_colours(periods)
+    sheet.add_image(_class_image(values, colours, 0.85), low, zorder=2)
+    handles = []
+    for p in periods:
+        n = int(np.sum(values == p))
+        handles.append(Patch(facecolor=colours[p], alpha=0.85, edgecolor="none",
+                             label=f"{p:g} a{c}{_hm2(n * low.cell_area)}"))
+    sheet.add_legend(w("ms_lowest_rp_legend").format(d=f"{record.threshold:g}"), handles)
+    pts = record.layer("assessment/waterlogging_points")
+    if pts is not None and len(pts) and "lowest_return_period" in pts.columns:
+        xy = layer_xy(pts)
+        sheet.ax.scatter(xy[:, 0], xy[:, 1], zorder=25, **_POINT_STYLE)
+        sheet.place_labels(xy, [f"{pid} ({p:g} a)" if p == p else str(pid) for pid, p in
+                                zip(pts["point_id"], pts["lowest_return_period"])],
+                           bold=True, colour="#08306b")
+    sheet.add_block([w("ms_lowest_rp_note")])
+
+
 def _pipe_capacity(sheet: Sheet, record: RunRecord) -> None:
     w, c, st = sheet.words, sheet.colon, sheet.style
     pipes = record.layer("assessment/pipe_capacity")
@@ -1046,7 +1071,7 @@ def _space_line(sheet: Sheet, s: pd.Series) -> str:
 
 _DRAW: dict[str, Callable[[Sheet, RunRecord], None]] = {
     "risk": _risk, "max_depth": _max_depth, "pipe_capacity": _pipe_capacity,
-    "underground": _underground}
+    "underground": _underground, "lowest_return_period": _lowest_return_period}
 
 
 def available_sheets(record: RunRecord) -> tuple[str, ...]:
@@ -1057,7 +1082,8 @@ def available_sheets(record: RunRecord) -> tuple[str, ...]:
         "pipe_capacity": record.layer("assessment/pipe_capacity") is not None
         or record.layer("screening/pipe_capacity") is not None,
         "underground": record.layer("assessment/underground_spaces") is not None
-        or record.layer("assessment/underground_exposure") is not None}
+        or record.layer("assessment/underground_exposure") is not None,
+        "lowest_return_period": "lowest_return_period" in record.grids}
     return tuple(n for n in SHEETS if have[n])
 
 
