@@ -1362,11 +1362,12 @@ class _Builder:
             log.warning("drainage systems overlap east-west: no districts")
             return gpd.GeoDataFrame({"district_id": [], "name": [], "boundaries": [],
                                      "outfalls": []}, geometry=[], crs=self.crs)
-        n = max(2, min(len(systems), int(round(self.s.area_km2 / 1.5))))
+        n = max(1, min(len(systems), max(2, int(round(self.s.area_km2 / 1.5)))))
         groups = np.array_split(np.arange(len(systems)), n)
         cuts = [self.x0] + [(systems[grp[-1]][1] + systems[grp[-1] + 1][0]) / 2.0
                             for grp in groups[:-1]] + [self.x1]
-        names = ("西区", "东区") if n == 2 else tuple(f"{_cn(k + 1)}区" for k in range(n))
+        names = {1: ("全市",), 2: ("西区", "东区")}.get(n) or tuple(f"{_cn(k + 1)}区"
+                                                             for k in range(n))
         rows = [{"district_id": f"D{k + 1}", "name": names[k], "boundaries": "open",
                  "outfalls": ",".join(o for i in grp for o in systems[i][2]),
                  "geometry": shapely.box(cuts[k], self.y0, cuts[k + 1], self.y1)}

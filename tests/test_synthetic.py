@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from pyproj import CRS
@@ -491,3 +492,23 @@ def test_committed_demo_data_regenerates_byte_for_byte(tmp_path):
             f"data/demo/{path.name} differs from a fresh generation: run `make data`")
     total = sum((demo / p.name).stat().st_size for p in written.values())
     assert total < 5 * 1024 * 1024
+
+
+def test_districts_hold_whole_drainage_systems(city):
+    """The districts tile the city; every node lies in exactly one, with every node it
+    drains to or from (no pipe or pump crosses a district's edge)."""
+    d = city.districts
+    assert len(d) >= 1 and d["district_id"].is_unique
+    x0, y0, x1, y1 = city.dem.bounds
+    assert d.union_all().area == pytest.approx((x1 - x0) * (y1 - y0))
+    assert d.area.sum() == pytest.approx((x1 - x0) * (y1 - y0))
+    nodes = city.layers["nodes"]
+    inside = {n: [k for k, g in zip(d["district_id"], d.geometry) if g.contains(p)]
+              for n, p in zip(nodes["node_id"], nodes.geometry)}
+    assert all(len(v) == 1 for v in inside.values())
+    links = pd.concat([city.layers["conduits"][["from_node", "to_node"]],
+                       city.layers["pumps"][["from_node", "to_node"]]])
+    assert all(inside[a] == inside[b] for a, b in zip(links["from_node"], links["to_node"]))
+    # each district names the outfalls of its systems
+    outs = {o for s in d["outfalls"] for o in s.split(",") if o}
+    assert outs == {n for n in nodes["node_id"] if n.startswith("OF")}

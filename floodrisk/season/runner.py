@@ -28,6 +28,7 @@ import os
 import shutil
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import FloodRiskError, RunFolderError
+from ..errors import ConfigError, FloodRiskError, RunFolderError
 from ..io.districts import read_districts
 from ..io.files import atomic_write
 from ..io.raster import read_dem
@@ -106,8 +107,10 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+    with warnings.catch_warnings():   # its metrics server moves off a busy port 8787: fine
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
     client = Client(cluster)
     try:
         yield client
@@ -181,6 +184,7 @@ def run_season(config: SeasonConfig | str | PathLike[str], out_dir: str | PathLi
             districts = read_districts(d.path, layer=d.layer, id_field=d.id_field,
                                        name_field=d.name_field,
                                        boundaries_field=d.boundaries_field, crs=crs)
+        _check_stations(season, study)
         tasks = plan_tasks(study, scenarios, districts, after=season.scenarios.after)
         tasks_dir, logs_dir = out / "tasks", out / "logs"
         tasks_dir.mkdir(exist_ok=True)
@@ -239,6 +243,25 @@ def run_season(config: SeasonConfig | str | PathLike[str], out_dir: str | PathLi
         summary["wall_s"] = round(time.perf_counter() - t_start, 3)
         record()
     return SeasonOutcome(path=out, summary=summary)
+
+
+def _check_stations(season: SeasonConfig, study: Any) -> None:
+    """Every station a failure case names is a station of the study's network."""
+    named = {k for case in season.scenarios.failures.values() for k in case}
+    if not named:
+        return
+    from ..io.network import read_network
+
+    n = study.network
+    net = read_network(n.path, layers=n.layers, columns=n.columns, crs=n.crs,
+                       snap_tolerance=n.snap_tolerance)
+    have = set(net.stations["station_id"].astype(str)) if net.stations is not None else set()
+    unknown = sorted(named - have)
+    if unknown:
+        raise ConfigError(f"failure cases name stations that are not in the network: "
+                          f"{', '.join(unknown)}.", path=season.source,
+                          field="scenarios.failures",
+                          hint=f"Stations: {', '.join(sorted(have)) or 'none'}.")
 
 
 def _task_row(t: SeasonTask, r: dict[str, Any] | None, out: Path) -> dict[str, Any]:
