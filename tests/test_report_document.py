@@ -138,7 +138,7 @@ def test_demo_report_matches_the_assessment(demo_run):
     assert counts["facilities-table"] == n("facilities")
     assert counts["periods-table"] == 4                       # 3, 10, 50, 100 a
     # the maps are embedded, the page needs nothing from outside
-    assert page.count('src="data:image/png;base64,') == 5     # storm chart + 4 map sheets
+    assert page.count('src="data:image/png;base64,') == 6     # storm chart + 5 map sheets
     assert not re.search(r'(src|href)="(https?:)?//', page)
     # the printable copy: a PDF with the report's text
     from pypdf import PdfReader
@@ -165,8 +165,8 @@ def test_report_command_redraws_in_chinese_and_compares(demo_run, tmp_path):
     m = json.loads((run / "manifest.json").read_text())
     assert m["report"]["lang"] == "zh" and m["report"]["previous"] == str(src)
     assert {p.name for p in (run / "maps").iterdir()} == {
-        f"{n}_A4.{f}" for n in ("risk", "max_depth", "pipe_capacity", "underground")
-        for f in ("png", "pdf")}
+        f"{n}_A4.{f}" for n in ("risk", "max_depth", "pipe_capacity", "underground",
+                                "lowest_return_period") for f in ("png", "pdf")}
     # the manifest's hashes are those of the files now there; the run's own results untouched
     from floodrisk.io.runs import sha256_of
     for o in m["outputs"]:

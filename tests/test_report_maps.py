@@ -68,7 +68,11 @@ def _record(path: Path) -> RunRecord:
     depth[10:14, 20:25] = 0.10      # 20 cells 0.05-0.15 m
     depth[25:27, 40:45] = 0.40      # 10 cells 0.3-0.5 m
     depth[20:22, 30:32] = 1.20      # 4 cells ≥ 1 m
-    grids = {"elevation": _grid(elevation), "risk": _grid(risk), "max_depth": _grid(depth)}
+    low = np.full((ROWS, COLS), np.nan)
+    low[10:14, 20:25] = 3.0         # 20 cells first flood at 3 a
+    low[25:27, 40:45] = 50.0        # 10 cells at 50 a; none at 10 a
+    grids = {"elevation": _grid(elevation), "risk": _grid(risk), "max_depth": _grid(depth),
+             "lowest_return_period": _grid(low)}
     crs = CRS_CN
     points = gpd.GeoDataFrame({"point_id": ["WL01", "WL02"], "max_depth": [0.4, 1.2]},
                               geometry=[_centre(26, 42), _centre(21, 31)], crs=crs)
@@ -112,7 +116,8 @@ def _record(path: Path) -> RunRecord:
         "finished": "2026-03-04T05:06:07+00:00",
         "inputs": [{"role": "dem", "path": "/data/town/dem.tif"},
                    {"role": "network", "path": "/data/town/town.gpkg"}],
-        "config": {"scenario": {"name": None, "failed_stations": {"PS02": 1800.0}},
+        "config": {"storm": {"return_period": 50.0, "return_periods": [3.0, 10.0]},
+                   "scenario": {"name": None, "failed_stations": {"PS02": 1800.0}},
                    "assessment": {"waterlogging": {"threshold": 0.15}},
                    "capacity": {"settings": {"design_return_period": 3.0}}}}
     storm = Hyetograph(np.array([0.0, 1800.0, 3600.0]), np.array([20.0, 60.0, 0.0]),
@@ -447,7 +452,7 @@ def test_working_depth_map_keeps_its_legend_on_the_page(record, tmp_path):
 def test_demo_run_sheets(demo_run, tmp_path):
     record = read_run(demo_run[0])
     out = draw_sheets(record, tmp_path)
-    assert len(out) == 16
+    assert len(out) == 20                  # 5 sheets (the demo runs 4 return periods) × 2 × 2
     for path in out:
         paper = re.match(r"\w+_(A[34])\.(png|pdf)$", path.name).group(1)
         if path.suffix == ".png":
@@ -475,3 +480,15 @@ def test_demo_run_sheets(demo_run, tmp_path):
     text = _pdf_text(pdf)
     assert "地下空间进水风险图" in text
     assert f"{underpass['space_id']} {underpass['name']} (下穿通道)" in text
+
+
+def test_lowest_return_period_sheet(record):
+    """Every return period run is in the legend with the area that first floods at it
+    (20 cells of 100 m² at 3 a, none at 10 a, 10 cells at 50 a), in the colours shared
+    with the GIS outputs."""
+    from floodrisk.report.colours import return_period_colours
+
+    sheet = build_sheet("lowest_return_period", record)
+    assert _legend_texts(sheet)[0] == ["3 a: 0.20 hm²", "10 a: 0.00 hm²", "50 a: 0.10 hm²"]
+    colours = return_period_colours([3.0, 10.0, 50.0])
+    assert list(colours) == [3.0, 10.0, 50.0] and colours[3.0] == "#d7191c"
