@@ -571,8 +571,13 @@ def load_config(path: str | PathLike[str]) -> StudyConfig:
     try:
         return StudyConfig.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{err['msg']}.", path=path, field=loc,
-                          hint=f"{len(exc.errors())} problem(s) in all; see the README's config "
-                               "section.") from exc
+        raise config_error(exc, path, "see the README's config section.") from exc
+
+
+def config_error(exc: ValidationError, path: Path, see: str) -> ConfigError:
+    """The first problem pydantic found in a config file, as a ConfigError naming the file
+    and the key (``section.key``)."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    return ConfigError(f"{err['msg']}.", path=path, field=loc,
+                       hint=f"{len(exc.errors())} problem(s) in all; {see}")

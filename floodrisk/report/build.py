@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 import uuid
@@ -21,7 +20,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from ..io.files import atomic_write
+from ..io.files import atomic_write, swap_in
 from ..io.run_record import RunRecord, read_run
 from ..io.runs import sha256_of
 from .document import MAP_ORDER, build_report
@@ -150,27 +149,11 @@ def rebuild_reports(run_dir: str | PathLike[str],
         if (run / "assessment.gpkg").is_file():
             shutil.copy2(run / "assessment.gpkg", staging / "assessment.gpkg")
         outcome = write_reports(record, staging, settings)
-        _swap_in(staging, run, outcome.outputs)
+        swap_in(staging, run, sorted({Path(rel).parts[0] for rel in outcome.outputs}))
         _update_manifest(run, outcome, settings or ReportSettings())
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return outcome
-
-
-def _swap_in(staging: Path, run: Path, outputs: dict[str, str]) -> None:
-    """Move the staged products over the run's: whole folders (maps/, rasters/) and
-    single files, each by a rename."""
-    tops = sorted({Path(rel).parts[0] for rel in outputs})
-    for top in tops:
-        src, dst = staging / top, run / top
-        if src.is_dir():
-            old = run / f".{top}.old-{uuid.uuid4().hex[:8]}"
-            if dst.exists():
-                os.rename(dst, old)
-            os.rename(src, dst)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(src, dst)
 
 
 def _update_manifest(run: Path, outcome: ReportOutcome, settings: ReportSettings) -> None:

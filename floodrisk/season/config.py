@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..config import StudyConfig, load_config
+from ..config import StudyConfig, config_error, load_config
 from ..errors import ConfigError, InputFileError
 
 __all__ = ["DistrictsConfig", "ScenarioMatrix", "SeasonConfig", "SeasonScenario",
@@ -181,8 +181,5 @@ def load_season(path: str | PathLike[str]) -> SeasonConfig:
     try:
         return SeasonConfig.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{err['msg']}.", path=path, field=loc,
-                          hint="See the README's season section and configs/season.toml.") \
-            from exc
+        raise config_error(exc, path, "see the README's season section and "
+                                      "configs/season.toml.") from exc

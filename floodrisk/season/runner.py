@@ -38,7 +38,7 @@ from typing import Any, Iterator
 
 from ..errors import ConfigError, FloodRiskError, RunFolderError
 from ..io.districts import read_districts
-from ..io.files import atomic_write
+from ..io.files import atomic_write, swap_in
 from ..io.raster import read_dem
 from .config import SeasonConfig, load_season
 from .merge import merge_scenario
@@ -332,20 +332,7 @@ def _products(season: SeasonConfig, study: Any, scenarios: list, tasks: list[Sea
             staging, season, {**summary, **products},
             merged_final={sid: out / "scenarios" / sid for sid in merged},
             draw_scenarios=report_sids)
-        # swap in: each product folder / file by rename
-        for name in ("scenarios", "city", "comparison", "season_report.html"):
-            src = staging / name
-            if not src.exists():
-                continue
-            dst = out / name
-            if src.is_dir():
-                old = out / f".{name}.old-{uuid.uuid4().hex[:8]}"
-                if dst.exists():
-                    os.rename(dst, old)
-                os.rename(src, dst)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(src, dst)
+        swap_in(staging, out, ("scenarios", "city", "comparison", "season_report.html"))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return products
