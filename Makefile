@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/surface_speed.py
 	$(BIN)/python benchmarks/coupled_scale.py
 	$(BIN)/python benchmarks/assess_scale.py
+	$(BIN)/python benchmarks/season_scale.py
 
 # Regenerate data/demo/ from the synthetic city generator (byte-identical for the same seed).
 data: $(STAMP)

@@ -219,7 +219,9 @@ def run_season(config: SeasonConfig | str | PathLike[str], out_dir: str | PathLi
             from dask.distributed import as_completed
 
             with _client(scheduler, n_workers) as client:
-                futures = {client.submit(run_task, t, str(tasks_dir), str(logs_dir),
+                # a LocalCluster shares this machine's cores between its workers
+                threads = None if scheduler else max(1, (os.cpu_count() or 1) // n_workers)
+                futures = {client.submit(run_task, t, str(tasks_dir), str(logs_dir), threads,
                                          key=f"{t.task_id}-{t.key[:12]}", pure=False): t
                            for t in todo}
                 for fut in as_completed(futures):

@@ -10,6 +10,7 @@ it, and any change to its inputs or settings gives a new key, hence a new run.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -167,7 +168,8 @@ def is_finished(task: SeasonTask, tasks_dir: Path) -> bool:
         return False
 
 
-def run_task(task: SeasonTask, tasks_dir: str, logs_dir: str) -> dict[str, Any]:
+def run_task(task: SeasonTask, tasks_dir: str, logs_dir: str, threads: int | None = None
+             ) -> dict[str, Any]:
     """Run one task (on a Dask worker): its study cut to its district, through the
     study's engine, into ``tasks_dir/<task.folder>``; its log in
     ``logs_dir/<task_id>.log``.
@@ -175,15 +177,19 @@ def run_task(task: SeasonTask, tasks_dir: str, logs_dir: str) -> dict[str, Any]:
     Never raises: a failure is returned as ``status = "failed"`` with the error, so that
     the other tasks go on.
 
+    ``threads``: the surface model's threads when the study leaves them to numba (its
+    default, every core, would oversubscribe a machine running several workers); not part
+    of the task's key, since threads do not change the result.
+
     Returns
     -------
     dict
         ``task_id``, ``status`` ("done" | "failed"), ``seconds``, ``path`` (the run
         folder), ``error``, ``notes``.
     """
+    t0 = time.perf_counter()
     from ..pipeline import run_study  # the pipeline imports the whole toolkit
 
-    t0 = time.perf_counter()
     tasks_path, logs_path = Path(tasks_dir), Path(logs_dir)
     logs_path.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(logs_path / f"{task.task_id}.log", mode="w", encoding="utf-8")
@@ -200,6 +206,9 @@ def run_task(task: SeasonTask, tasks_dir: str, logs_dir: str) -> dict[str, Any]:
         study = read_study(task.config)
         notes: list[str] = []
         cfg = task.config
+        if threads and cfg.surface.settings.threads is None:
+            cfg = cfg.model_copy(update={"surface": cfg.surface.model_copy(update={
+                "settings": dataclasses.replace(cfg.surface.settings, threads=threads)})})
         if task.district is not None:
             study, notes = clip_study(study, task.district)
             cfg = _within(cfg, study, notes)
