@@ -36,6 +36,24 @@ def _crs_of(src: rasterio.io.DatasetReader) -> CRS | None:
     return CRS.from_wkt(src.crs.to_wkt()) if src.crs is not None else None
 
 
+def raster_crs(path: str | PathLike[str], crs: str | CRS | None = None) -> CRS | None:
+    """The CRS of a raster file without reading its cells (``crs`` when it has none).
+
+    Parameters
+    ----------
+    path
+        The raster.
+    crs
+        What to assume when the file carries no CRS.
+    """
+    try:
+        with rasterio.open(path) as src:
+            found = _crs_of(src)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputFileError(f"cannot be read as a raster ({exc}).", path=path) from exc
+    return found or (CRS.from_user_input(crs) if crs is not None else None)
+
+
 def read_dem(
     path: str | PathLike[str],
     *,

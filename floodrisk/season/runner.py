@@ -39,7 +39,7 @@ from typing import Any, Iterator
 from ..errors import ConfigError, FloodRiskError, RunFolderError
 from ..io.districts import read_districts
 from ..io.files import atomic_write, swap_in
-from ..io.raster import read_dem
+from ..io.raster import raster_crs
 from .config import SeasonConfig, load_season
 from .merge import merge_scenario
 from .products import compare_seasons, lowest_return_periods
@@ -135,8 +135,8 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def run_season(config: SeasonConfig | str | PathLike[str], out_dir: str | PathLike[str] | None = None,
-               *, scheduler: str | None = None, workers: int | None = None,
+def run_season(config: SeasonConfig | str | PathLike[str],
+               out_dir: str | PathLike[str] | None = None, *, scheduler: str | None = None, workers: int | None = None,
                progress: Callable[[int, int, dict[str, Any]], None] | None = None
                ) -> SeasonOutcome:
     """Run every task of a season (skipping finished ones) and make its products.
@@ -180,7 +180,8 @@ def run_season(config: SeasonConfig | str | PathLike[str], out_dir: str | PathLi
         districts = None
         if season.districts is not None:
             d = season.districts
-            crs = study.crs or read_dem(study.dem.path, crs=study.dem.crs).crs
+            crs = (study.crs or study.dem.target_crs
+                   or raster_crs(study.dem.path, study.dem.crs))
             districts = read_districts(d.path, layer=d.layer, id_field=d.id_field,
                                        name_field=d.name_field,
                                        boundaries_field=d.boundaries_field, crs=crs)
