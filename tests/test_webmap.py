@@ -36,7 +36,8 @@ from floodrisk.grid import Grid
 from floodrisk.io.run_record import RunRecord
 from floodrisk.report.colours import DEFRA_COLOURS, DEPTH_COLOURS, RISK_COLOURS, hex_to_rgb
 from floodrisk.report.labels import label
-from floodrisk.report.webmap import build_webmap, depth_classes, write_webmap
+from floodrisk.report.colours import depth_classes
+from floodrisk.report.webmap import build_webmap, write_webmap
 
 CRS = "EPSG:4547"
 X0, YTOP, CELL, ROWS, COLS = 463000.0, 3843500.0, 5.0, 40, 60

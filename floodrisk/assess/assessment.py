@@ -43,7 +43,7 @@ from .waterlogging import (
     find_waterlogging,
 )
 
-__all__ = ["AssessmentSettings", "Assessment", "assess"]
+__all__ = ["AssessmentSettings", "Assessment", "assess", "findings_summary"]
 
 
 @dataclass(frozen=True)
@@ -343,23 +343,41 @@ def assess(study: Any, result: Any, *, pipes: pd.DataFrame | None = None,
                       timings=timings, settings=s)
 
 
-def _summary(wl: Waterlogging, obs: dict | None, ug: UndergroundAssessment | None,
-             stations: pd.DataFrame, facilities: pd.DataFrame, hz: HazardGrids,
-             risk: np.ndarray, buildings: pd.DataFrame, cell_area: float) -> dict[str, Any]:
-    p = wl.points
-    out: dict[str, Any] = {
-        "waterlogging_points": len(p),
-        "waterlogged_area_m2": round(float(p["area"].sum()), 1) if len(p) else 0.0,
-        "by_cause": {str(k): int(v) for k, v in p["cause"].value_counts().items()},
-        "top_points": [{"point_id": r.point_id, "max_depth_m": round(float(r.max_depth), 3),
-                        "area_m2": round(float(r.area), 1), "cause": r.cause}
-                       for r in p.head(5).itertuples()],
-    }
-    if obs is not None:
-        out["observed"] = {k: (round(v, 3) if isinstance(v, float) else v)
-                           for k, v in obs.items() if k != "false_alarm_ids"}
-    if ug is not None:
-        sp = ug.spaces
+def findings_summary(points: pd.DataFrame | None, spaces: pd.DataFrame | None,
+                     stations: pd.DataFrame | None, facilities: pd.DataFrame | None,
+                     buildings: pd.DataFrame | None, risk: np.ndarray | None,
+                     cell_area: float) -> dict[str, Any]:
+    """Counts and figures of an assessment's tables, for summaries (a run's, or a season's
+    merged city's).
+
+    Parameters
+    ----------
+    points
+        Waterlogging points, ranked (``point_id``, ``max_depth``, ``area``, ``cause``).
+    spaces
+        Underground spaces (``space_id``, ``kind``, ``class``, ``inflow_volume``,
+        ``lead_time``), or None.
+    stations, facilities
+        Site tables (``failed``, ``failure_time``, ``relocate``), or None.
+    buildings
+        Buildings' risk (``risk_label``), or None.
+    risk
+        Risk class grid (0-3; NaN off the domain), or None.
+    cell_area
+        m².
+    """
+    out: dict[str, Any] = {}
+    if points is not None:
+        p = points
+        out.update({
+            "waterlogging_points": len(p),
+            "waterlogged_area_m2": round(float(p["area"].sum()), 1) if len(p) else 0.0,
+            "by_cause": {str(k): int(v) for k, v in p["cause"].value_counts().items()},
+            "top_points": [{"point_id": r.point_id, "max_depth_m": round(float(r.max_depth), 3),
+                            "area_m2": round(float(r.area), 1), "cause": r.cause}
+                           for r in p.head(5).itertuples()]})
+    if spaces is not None:
+        sp = spaces
         out["underground"] = {
             "classes": {str(k): int(v) for k, v in sp["class"].value_counts().items()},
             "spaces": [{"space_id": str(r["space_id"]), "kind": str(r["kind"]),
@@ -369,21 +387,33 @@ def _summary(wl: Waterlogging, obs: dict | None, ug: UndergroundAssessment | Non
                                         else round(float(r["lead_time"]), 1))}
                        for r in sp.drop(columns="geometry", errors="ignore").to_dict("records")
                        if r["class"] != "safe"]}
-    if len(stations):
+    if stations is not None and len(stations):
         out["stations_failed"] = {
             str(r.station_id): (None if pd.isna(r.failure_time) else round(float(r.failure_time), 1))
             for r in stations.itertuples() if r.failed}
         out["stations_to_relocate"] = [str(r.station_id) for r in stations.itertuples()
                                        if r.relocate]
-    if len(facilities):
+    if facilities is not None and len(facilities):
         out["facilities_flooded"] = [str(r.facility_id) for r in facilities.itertuples()
                                      if r.failed]
+    if risk is not None:
+        out["risk_area_m2"] = {RISK_LABELS[k]: round(float((risk == k).sum() * cell_area), 1)
+                               for k in range(1, len(RISK_LABELS)) if (risk == k).any()}
+    if buildings is not None and len(buildings):
+        out["buildings_by_risk"] = {str(k): int(v) for k, v in
+                                    buildings["risk_label"].value_counts().items()}
+    return out
+
+
+def _summary(wl: Waterlogging, obs: dict | None, ug: UndergroundAssessment | None,
+             stations: pd.DataFrame, facilities: pd.DataFrame, hz: HazardGrids,
+             risk: np.ndarray, buildings: pd.DataFrame, cell_area: float) -> dict[str, Any]:
+    out = findings_summary(wl.points, None if ug is None else ug.spaces, stations, facilities,
+                           buildings, risk, cell_area)
+    if obs is not None:
+        out["observed"] = {k: (round(v, 3) if isinstance(v, float) else v)
+                           for k, v in obs.items() if k != "false_alarm_ids"}
     cn = hz.summary(cell_area)
     out["hazard_area_m2"] = {f"{r.scheme} {r.label}": round(float(r.area), 1)
                              for r in cn.itertuples() if r.area > 0}
-    out["risk_area_m2"] = {RISK_LABELS[k]: round(float((risk == k).sum() * cell_area), 1)
-                           for k in range(1, len(RISK_LABELS)) if (risk == k).any()}
-    if len(buildings):
-        out["buildings_by_risk"] = {str(k): int(v) for k, v in
-                                    buildings["risk_label"].value_counts().items()}
     return out

@@ -12,10 +12,13 @@ assessment layers).
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = ["DEPTH_EDGES", "DEPTH_COLOURS", "DEFRA_COLOURS", "RISK_COLOURS",
            "UNDERGROUND_COLOURS", "STATION_COLOURS", "CAPACITY_COLOURS", "depth_class_labels",
            "hex_to_rgb", "NONE_COLOUR", "ARR_COLOURS", "GRADE_COLOURS",
-           "NODE_FLOODING_COLOURS", "RETURN_PERIOD_COLOURS", "return_period_colours", "spread"]
+           "NODE_FLOODING_COLOURS", "RETURN_PERIOD_COLOURS", "depth_classes",
+           "return_period_colours", "spread"]
 
 #: Lower edges of the depth classes, m; the last class is open above.
 DEPTH_EDGES: tuple[float, ...] = (0.05, 0.15, 0.30, 0.50, 1.0)
@@ -50,6 +53,13 @@ NODE_FLOODING_COLOURS: tuple[str, ...] = ("#fcbba1", "#fb6a4a", "#cb181d", "#670
 #: stops of a red-to-blue ramp, spread over however many periods were run.
 RETURN_PERIOD_COLOURS: tuple[str, ...] = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9",
                                           "#2c7bb6")
+
+
+def depth_classes(depth: np.ndarray) -> np.ndarray:
+    """Class number of every depth (m): 0 below the first edge of :data:`DEPTH_EDGES` or
+    NaN, k for the k-th class (1-based; a depth on an edge is in the higher class)."""
+    d = np.where(np.isfinite(depth), depth, -np.inf)
+    return np.searchsorted(np.asarray(DEPTH_EDGES), d, side="right").astype(np.uint8)
 
 
 def depth_class_labels(unit: str = "m") -> list[str]:

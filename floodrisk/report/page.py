@@ -14,7 +14,7 @@ import pandas as pd
 from .labels import label
 
 __all__ = ["Cell", "Column", "Table", "Section", "num", "minutes", "hours", "word",
-           "class_cell", "data_uri", "finite"]
+           "class_cell", "data_uri", "finite", "minutes_text"]
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,16 @@ def num(v: Any, digits: int = 2, unit: str = "") -> Cell:
     return Cell(f"{text} {unit}".strip(), numeric=True)
 
 
-def minutes(v: Any, lang: str) -> Cell:
-    """Seconds from the rain's start as minutes; 'never' when missing."""
+def minutes_text(v: Any, lang: str) -> str:
+    """Seconds from the rain's start as minutes ("76 min"); 'never' when missing."""
     if not finite(v):
-        return Cell(label("wm_never", lang), numeric=True)
-    return Cell(f"{float(v) / 60:.0f} min", numeric=True)
+        return label("wm_never", lang)
+    return f"{float(v) / 60:,.0f} min"
+
+
+def minutes(v: Any, lang: str) -> Cell:
+    """:func:`minutes_text` in a numeric cell."""
+    return Cell(minutes_text(v, lang), numeric=True)
 
 
 def hours(v: Any) -> Cell:

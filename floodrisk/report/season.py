@@ -62,7 +62,7 @@ def _lowest_rp_sheets(city: Path, group: dict[str, Any], top: Path, lang: str
 
 
 def write_season_report(staging: Path, season: Any, products: Mapping[str, Any], *,
-                        merged_final: Mapping[str, Path], draw_scenarios: Sequence[str],
+                        draw_scenarios: Sequence[str],
                         lang: str | None = None, today: dt.date | None = None
                         ) -> dict[str, Any]:
     """Draw the per-scenario reports, the lowest-return-period sheets and the season page
@@ -77,8 +77,6 @@ def write_season_report(staging: Path, season: Any, products: Mapping[str, Any],
     products
         What the season made (``scenarios``, ``lowest_return_period``, ``comparison``,
         ``incomplete_scenarios``), and ``tasks`` / ``counts`` of ``season.json``.
-    merged_final
-        Scenario id → where its merged folder will be once swapped in (for links).
     draw_scenarios
         The scenarios whose own reports (maps, web map, report page) are drawn.
     lang

@@ -57,7 +57,8 @@ from ..grid import Grid
 from ..io.files import atomic_write
 from ..io.run_record import RunRecord
 from .colours import (CAPACITY_COLOURS, DEPTH_COLOURS, DEPTH_EDGES, RISK_COLOURS,
-                      UNDERGROUND_COLOURS, depth_class_labels, return_period_colours)
+                      UNDERGROUND_COLOURS, depth_class_labels, depth_classes,
+                      return_period_colours)
 from .fonts import CJKFont, find_cjk_font, has_cjk, require_cjk_font
 from .gis import return_periods
 from .labels import LANGS, label
@@ -836,13 +837,6 @@ def _class_image(values: np.ndarray, colours: dict, alpha: float) -> np.ndarray:
     return rgba
 
 
-def _depth_classes(depth: np.ndarray) -> np.ndarray:
-    """Class of each depth: index into :data:`DEPTH_EDGES` (-1 below the first edge or
-    NaN)."""
-    d = np.nan_to_num(np.asarray(depth, dtype=float), nan=-1.0)
-    return np.digitize(d, DEPTH_EDGES) - 1
-
-
 def _points(sheet: Sheet, record: RunRecord) -> None:
     """Waterlogging points, marked and labelled with their id, and their legend."""
     pts = record.layer("assessment/waterlogging_points")
@@ -885,11 +879,11 @@ def _risk(sheet: Sheet, record: RunRecord) -> None:
 
 
 def _depth_legend(sheet: Sheet, depth: Grid, alpha: float) -> list[Patch]:
-    classes = _depth_classes(depth.values)
+    classes = depth_classes(depth.values)
     names = depth_class_labels()
     c = sheet.colon
     out = []
-    for k, (colour, name) in enumerate(zip(DEPTH_COLOURS, names)):
+    for k, (colour, name) in enumerate(zip(DEPTH_COLOURS, names), start=1):
         n = int(np.sum(classes == k))
         if n:
             out.append(Patch(facecolor=colour, alpha=alpha, edgecolor="none",
@@ -900,8 +894,8 @@ def _depth_legend(sheet: Sheet, depth: Grid, alpha: float) -> list[Patch]:
 def _max_depth(sheet: Sheet, record: RunRecord) -> None:
     w, st = sheet.words, sheet.style
     depth = record.grid("max_depth")
-    colours = dict(enumerate(DEPTH_COLOURS))
-    sheet.add_image(_class_image(_depth_classes(depth.values), colours, 0.9), depth,
+    colours = dict(enumerate(DEPTH_COLOURS, start=1))
+    sheet.add_image(_class_image(depth_classes(depth.values), colours, 0.9), depth,
                 zorder=2)
     sheet.add_legend(w("ms_depth_legend"), _depth_legend(sheet, depth, 0.9))
     threshold = record.threshold
@@ -983,8 +977,8 @@ def _underground(sheet: Sheet, record: RunRecord) -> None:
     w, c, st = sheet.words, sheet.colon, sheet.style
     depth = record.grids.get("max_depth")
     if depth is not None:
-        colours = dict(enumerate(DEPTH_COLOURS))
-        sheet.add_image(_class_image(_depth_classes(depth.values), colours, 0.35), depth,
+        colours = dict(enumerate(DEPTH_COLOURS, start=1))
+        sheet.add_image(_class_image(depth_classes(depth.values), colours, 0.35), depth,
                     zorder=1)
     spaces = record.layer("assessment/underground_spaces")
     entrances = record.layer("assessment/underground_exposure")

@@ -42,12 +42,14 @@ from ..errors import CRSError, FloodRiskError, RunFolderError
 from ..grid import Grid
 from ..io.files import atomic_write
 from ..io.run_record import RunRecord
-from .colours import (DEFRA_COLOURS, DEPTH_COLOURS, DEPTH_EDGES, RISK_COLOURS, STATION_COLOURS,
-                      UNDERGROUND_COLOURS, depth_class_labels, hex_to_rgb)
+from .colours import (DEFRA_COLOURS, DEPTH_COLOURS, RISK_COLOURS, STATION_COLOURS,
+                      UNDERGROUND_COLOURS, depth_class_labels, depth_classes,
+                      hex_to_rgb)
 from .labels import label
 from .maps import hillshade_rgb
+from .page import minutes_text
 
-__all__ = ["build_webmap", "write_webmap", "depth_classes"]
+__all__ = ["build_webmap", "write_webmap"]
 
 log = logging.getLogger(__name__)
 
@@ -148,19 +150,6 @@ def _classes_png(classes: np.ndarray, colours: dict[int, str]) -> str:
     return _png_uri(img)
 
 
-def depth_classes(depth: np.ndarray) -> np.ndarray:
-    """Class number of every depth: 0 below the first edge of
-    :data:`~floodrisk.report.colours.DEPTH_EDGES` or NaN, k for the k-th class (1-based).
-
-    Parameters
-    ----------
-    depth
-        Water depth, m.
-    """
-    d = np.where(np.isfinite(depth), depth, -np.inf)
-    return np.searchsorted(np.asarray(DEPTH_EDGES), d, side="right").astype(np.uint8)
-
-
 def _class_grid(grid: Grid, top: int) -> np.ndarray:
     """Class numbers 1..top of a class grid as uint8; 0 for none, NaN or out of range."""
     v = np.where(np.isfinite(grid.values), np.rint(grid.values), 0)
@@ -231,13 +220,6 @@ def _number(v: Any, unit: str, digits: int, lang: str) -> str:
     return f"{float(v):,.{digits}f} {unit}"
 
 
-def _minutes(seconds: Any, lang: str) -> str:
-    """Seconds from rain start (or a duration) as minutes; NaN → "never"."""
-    if _missing(seconds):
-        return label("wm_never", lang)
-    return f"{float(seconds) / 60:,.0f} min"
-
-
 def _text(v: Any, lang: str) -> str:
     return label("wm_no_data", lang) if _missing(v) or str(v) == "" else str(v)
 
@@ -255,8 +237,8 @@ def _waterlogging_rows(r: pd.Series, lang: str) -> tuple[str, list[list[str]], s
             [label("max_depth", lang), _number(r.get("max_depth"), "m", 2, lang)],
             [label("wm_area", lang), _number(r.get("area"), "m²", 0, lang)],
             [label("wm_volume", lang), _number(r.get("volume"), "m³", 0, lang)],
-            [label("wm_duration_over", lang), _minutes(r.get("duration_over"), lang)],
-            [label("wm_first_time_over", lang), _minutes(r.get("first_time_over"), lang)],
+            [label("wm_duration_over", lang), minutes_text(r.get("duration_over"), lang)],
+            [label("wm_first_time_over", lang), minutes_text(r.get("first_time_over"), lang)],
             [label("wm_cause", lang), _word(_text(r.get("cause"), lang), lang)],
             [label("wm_road", lang), _text(r.get("road"), lang)]]
     d = r.get("max_depth")
@@ -272,8 +254,8 @@ def _entrance_rows(r: pd.Series, lang: str) -> tuple[str, list[list[str]], str]:
              _number(r.get("max_outside_depth"), "m", 2, lang)],
             [label("wm_sill_height", lang), _number(r.get("sill_height"), "m", 2, lang)]]
     if "time_at_risk" in r.index:  # older runs have none
-        rows.append([label("wm_time_at_risk", lang), _minutes(r.get("time_at_risk"), lang)])
-    rows += [[label("wm_first_inflow_time", lang), _minutes(r.get("first_inflow_time"), lang)],
+        rows.append([label("wm_time_at_risk", lang), minutes_text(r.get("time_at_risk"), lang)])
+    rows += [[label("wm_first_inflow_time", lang), minutes_text(r.get("first_inflow_time"), lang)],
              [label("wm_inflow_volume", lang), _number(r.get("inflow_volume"), "m³", 0, lang)],
              [label("wm_class", lang), _word(_text(r.get("class"), lang), lang)]]
     colour = UNDERGROUND_COLOURS.get(str(r.get("class")), "#ffffff")
@@ -286,7 +268,7 @@ def _station_rows(r: pd.Series, lang: str) -> tuple[str, list[list[str]], str]:
     rows = [[label("wm_name", lang), _text(r.get("name"), lang)],
             [label("wm_max_site_depth", lang), _number(r.get("max_site_depth"), "m", 2, lang)],
             [label("wm_status", lang), label(status or "wm_no_data", lang)],
-            [label("wm_failure_time", lang), _minutes(r.get("failure_time"), lang)],
+            [label("wm_failure_time", lang), minutes_text(r.get("failure_time"), lang)],
             [label("wm_relocate", lang),
              label("wm_no_data" if relocate is None else "wm_yes" if relocate else "wm_no", lang)]]
     colour = STATION_COLOURS.get(status or "", "#ffffff")

@@ -24,6 +24,7 @@ import pandas as pd
 import pyogrio
 import rasterio
 
+from ..assess.assessment import findings_summary
 from ..grid import Grid
 from ..io.raster import write_geotiff
 from ..io.run_record import GRID_FILES
@@ -83,12 +84,14 @@ def _rank(points: pd.DataFrame) -> pd.DataFrame:
 
 def _layers(runs: Sequence[tuple[str, Path]]) -> dict[str, gpd.GeoDataFrame]:
     out: dict[str, gpd.GeoDataFrame] = {}
+    have = {run: ({n for n, _ in pyogrio.list_layers(run / "assessment.gpkg")}
+                  if (run / "assessment.gpkg").is_file() else set()) for _, run in runs}
     for name in _LAYERS:
         parts = []
         for district, run in runs:
-            gpkg = run / "assessment.gpkg"
-            if gpkg.is_file() and name in {n for n, _ in pyogrio.list_layers(gpkg)}:
-                parts.append(_prefix_points(pyogrio.read_dataframe(gpkg, layer=name), district))
+            if name in have[run]:
+                parts.append(_prefix_points(pyogrio.read_dataframe(
+                    run / "assessment.gpkg", layer=name), district))
         if not parts:
             continue
         merged = pd.concat(parts, ignore_index=True)
@@ -109,42 +112,9 @@ def _layers(runs: Sequence[tuple[str, Path]]) -> dict[str, gpd.GeoDataFrame]:
 def _summary(layers: dict[str, gpd.GeoDataFrame], grids: dict[str, np.ndarray],
              cell_area: float, threshold: float, summaries: list[dict[str, Any]]
              ) -> dict[str, Any]:
-    p = layers.get("waterlogging_points")
-    a: dict[str, Any] = {}
-    if p is not None:
-        a["waterlogging_points"] = len(p)
-        a["waterlogged_area_m2"] = round(float(p["area"].sum()), 1)
-        a["by_cause"] = {str(k): int(v) for k, v in p["cause"].value_counts().items()}
-        a["top_points"] = [{"point_id": r.point_id, "max_depth_m": round(float(r.max_depth), 3),
-                            "area_m2": round(float(r.area), 1), "cause": r.cause}
-                           for r in p.head(5).itertuples()]
-    sp = layers.get("underground_spaces")
-    if sp is not None:
-        a["underground"] = {
-            "classes": {str(k): int(v) for k, v in sp["class"].value_counts().items()},
-            "spaces": [{"space_id": str(r["space_id"]), "kind": str(r["kind"]),
-                        "class": str(r["class"]), "inflow_m3": round(float(r["inflow_volume"]), 1),
-                        "lead_time_s": (None if pd.isna(r["lead_time"])
-                                        else round(float(r["lead_time"]), 1))}
-                       for r in sp.drop(columns="geometry", errors="ignore").to_dict("records")
-                       if r["class"] != "safe"]}
-    st = layers.get("pump_stations")
-    if st is not None:
-        a["stations_failed"] = {str(r.station_id): (None if pd.isna(r.failure_time)
-                                                    else float(r.failure_time))
-                                for r in st.itertuples() if r.failed}
-        a["stations_to_relocate"] = [str(r.station_id) for r in st.itertuples() if r.relocate]
-    fac = layers.get("facilities")
-    if fac is not None:
-        a["facilities_flooded"] = [str(r.facility_id) for r in fac.itertuples() if r.failed]
-    b = layers.get("buildings_risk")
-    if b is not None:
-        a["buildings_by_risk"] = {str(k): int(v) for k, v in b["risk_label"].value_counts().items()}
-    risk = grids.get("risk")
-    if risk is not None:
-        a["risk_area_m2"] = {label: round(float((risk == k).sum() * cell_area), 1)
-                             for k, label in ((1, "low"), (2, "medium"), (3, "high"))
-                             if (risk == k).any()}
+    a = findings_summary(layers.get("waterlogging_points"), layers.get("underground_spaces"),
+                         layers.get("pump_stations"), layers.get("facilities"),
+                         layers.get("buildings_risk"), grids.get("risk"), cell_area)
     out: dict[str, Any] = {"assessment": a}
     depth = grids.get("max_depth")
     if depth is not None:

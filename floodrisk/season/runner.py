@@ -332,9 +332,7 @@ def _products(season: SeasonConfig, study: Any, scenarios: list, tasks: list[Sea
                                                      staging / "comparison")
         report_sids = _report_scenarios(season, complete)
         products["reports"] = write_season_report(
-            staging, season, {**summary, **products},
-            merged_final={sid: out / "scenarios" / sid for sid in merged},
-            draw_scenarios=report_sids)
+            staging, season, {**summary, **products}, draw_scenarios=report_sids)
         swap_in(staging, out, ("scenarios", "city", "comparison", "season_report.html"))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
